@@ -1,0 +1,161 @@
+"""Email activities: send a rendered email to an audience, and a failure notice to the owner.
+
+Every recipient goes through the send ledger (claim, send, mark sent), in steps of at most one
+provider request, so a retried activity or a replayed workflow never emails anyone twice.
+Sync activities, run in the worker's thread pool: the SendGrid client and SQLAlchemy both block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from opsrhythm.config import EmailSettings
+from opsrhythm.ledger import MessageKey, SendLedger
+from opsrhythm.mail.transport import (
+    MAX_RECIPIENTS_PER_REQUEST,
+    OUTCOME_UNKNOWN,
+    MailTransport,
+    MessageTags,
+    unique_recipients,
+)
+from opsrhythm.models import (
+    DeliveryResult,
+    FailureNoticeInput,
+    Recipient,
+    RenderedEmail,
+    SendEmailInput,
+    SkippedRecipient,
+)
+
+ALREADY_SENT = "already sent"
+OWNER_AUDIENCE = "owner"
+FAILURE_NOTICE = "failure-notice"
+
+
+class EmailActivities:
+    def __init__(
+        self,
+        transport: MailTransport,
+        ledger: SendLedger,
+        settings: EmailSettings,
+        render_failure_notice: Callable[[FailureNoticeInput], RenderedEmail],
+    ) -> None:
+        self._transport = transport
+        self._ledger = ledger
+        self._settings = settings
+        self._render_failure_notice = render_failure_notice
+
+    @activity.defn
+    def send_email(self, input: SendEmailInput) -> DeliveryResult:
+        """Send the archived email to each recipient not already sent in this workflow run."""
+        message = _load_message(Path(input.message_path))
+        tags = MessageTags(
+            categories=["opsrhythm", input.ritual_id],
+            custom_args=_custom_args(
+                input.ritual_id,
+                input.period,
+                input.audience_id,
+                input.workflow_id,
+                input.message_kind,
+            ),
+            disable_click_tracking=input.disable_click_tracking,
+        )
+        return self._deliver(message, input.recipients, tags)
+
+    @activity.defn
+    def send_failure_notice(self, input: FailureNoticeInput) -> DeliveryResult:
+        """Tell the ritual's owner that a run failed and how to re-run it; at most once per run."""
+        message = self._render_failure_notice(input)
+        tags = MessageTags(
+            categories=["opsrhythm", input.ritual_id, FAILURE_NOTICE],
+            custom_args=_custom_args(
+                input.ritual_id, input.period, OWNER_AUDIENCE, input.workflow_id, FAILURE_NOTICE
+            ),
+        )
+        return self._deliver(message, [input.owner], tags)
+
+    def _deliver(
+        self, message: RenderedEmail, recipients: list[Recipient], tags: MessageTags
+    ) -> DeliveryResult:
+        """Ledger keys come from the custom_args, so the provider's feed names the same keys."""
+        args = tags.custom_args
+        by_key = {
+            MessageKey(args["workflow_id"], args["audience"], args["message"], r.email): r
+            for r in unique_recipients(recipients)
+        }
+        claim = self._ledger.claim(list(by_key), transport=self._transport.name)
+        result = DeliveryResult(
+            audience_id=args["audience"],
+            message_kind=args["message"],
+            transport=self._transport.name,
+        )
+        result.skipped += [
+            SkippedRecipient(email=by_key[key].email, reason=ALREADY_SENT)
+            for key in claim.already_sent
+        ]
+        result.skipped += [
+            SkippedRecipient(email=by_key[key].email, reason=_in_doubt(since))
+            for key, since in claim.in_flight
+        ]
+        pending = claim.claimed
+        for start in range(0, len(pending), MAX_RECIPIENTS_PER_REQUEST):
+            step = pending[start : start + MAX_RECIPIENTS_PER_REQUEST]
+            untried = pending[start + MAX_RECIPIENTS_PER_REQUEST :]
+            try:
+                self._transport.send(message, [by_key[key] for key in step], tags)
+            except ApplicationError as error:
+                # An unknown outcome keeps this step in 'sending': never resent, only reported.
+                definite = error.type != OUTCOME_UNKNOWN
+                self._ledger.release(step + untried if definite else untried, str(error))
+                raise
+            except BaseException:
+                # Anything else (a bug, a cancellation) may have struck after the request left.
+                self._ledger.release(untried, "not attempted: an earlier step failed")
+                raise
+            self._ledger.mark_sent(step)
+            result.sent += [by_key[key].email for key in step]
+            activity.heartbeat(len(result.sent))
+        return result
+
+
+def _load_message(path: Path) -> RenderedEmail:
+    try:
+        return RenderedEmail.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise ApplicationError(
+            f"rendered email not found: {path}", type="MissingEmail", non_retryable=True
+        ) from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        raise ApplicationError(
+            f"{path} is not a rendered email: {where}: {first['msg']}",
+            type="InvalidEmail",
+            non_retryable=True,
+        ) from None
+
+
+def _custom_args(
+    ritual_id: str, period: str, audience_id: str, workflow_id: str, message_kind: str
+) -> dict[str, str]:
+    return {
+        "ritual": ritual_id,
+        "period": period,
+        "audience": audience_id,
+        "workflow_id": workflow_id,
+        "message": message_kind,
+    }
+
+
+def _in_doubt(since: datetime) -> str:
+    return (
+        f"outcome unknown: another attempt started sending at {since:%Y-%m-%d %H:%M:%S} UTC and "
+        "recorded no result (it stopped mid-send or is still running); not resent, to avoid "
+        "a duplicate: check the provider's activity feed"
+    )

@@ -1,0 +1,104 @@
+"""Activities that read the config and the KPI sources for a report run."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from opsrhythm.config import CsvSource, OpsRhythmConfig, SqlSource
+from opsrhythm.models import (
+    AudiencePlan,
+    GatherSourceInput,
+    KpiPlan,
+    PlanReportInput,
+    Recipient,
+    ReportPlan,
+    SourcePlan,
+    SourceValues,
+)
+from opsrhythm.periods import Month
+from opsrhythm.sources import SourceError, SqlReader, read_csv, read_http
+
+
+class KpiDataActivities:
+    def __init__(self, config: OpsRhythmConfig) -> None:
+        self._config = config
+        self._sql = SqlReader(config.base_dir)
+
+    @activity.defn
+    def plan_report(self, input: PlanReportInput) -> ReportPlan:
+        """Snapshot the ritual's config for one run."""
+        config = self._config
+        ritual = next((r for r in config.rituals if r.id == input.ritual_id), None)
+        if ritual is None:
+            known = ", ".join(r.id for r in config.rituals)
+            raise ApplicationError(
+                f"unknown ritual {input.ritual_id!r} (known: {known})", non_retryable=True
+            )
+        chosen = set(ritual.kpis) if ritual.kpis is not None else None
+        kpis = [k for k in config.kpis if chosen is None or k.id in chosen]
+
+        def recipient(person_id: str) -> Recipient:
+            person = config.person(person_id)
+            return Recipient(name=person.name, email=person.email)
+
+        audiences = []
+        for audience_id in ritual.audiences:
+            audience = config.audience(audience_id)
+            audiences.append(
+                AudiencePlan(
+                    audience_id=audience.id,
+                    name=audience.name,
+                    detail=audience.detail,
+                    kpi_ids=[k.id for k in kpis if audience.id in k.audiences],
+                    recipients=[recipient(member) for member in audience.members],
+                )
+            )
+        source_ids = list(dict.fromkeys(k.source for k in kpis))
+        return ReportPlan(
+            ritual_id=ritual.id,
+            ritual_name=ritual.name,
+            organization=config.organization.name,
+            period=input.period,
+            owner=recipient(ritual.owner),
+            kpis=[
+                KpiPlan(
+                    kpi_id=k.id,
+                    name=k.name,
+                    unit=k.unit,
+                    format=k.format,
+                    direction=k.direction,
+                    target=k.target,
+                    tolerance=ritual.tolerance if k.tolerance is None else k.tolerance,
+                    notable_change=(
+                        ritual.notable_change if k.notable_change is None else k.notable_change
+                    ),
+                    owner=recipient(k.owner),
+                )
+                for k in kpis
+            ],
+            sources=[
+                SourcePlan(source_id=s, kpi_ids=[k.id for k in kpis if k.source == s])
+                for s in source_ids
+            ],
+            audiences=audiences,
+        )
+
+    @activity.defn
+    def gather_source(self, input: GatherSourceInput) -> SourceValues:
+        """Every requested KPI of one source, for every requested month."""
+        source = self._config.source(input.source_id)
+        kpis = [self._config.kpi(kpi_id) for kpi_id in input.kpi_ids]
+        months = [Month.parse(period) for period in input.periods]
+        try:
+            if isinstance(source, SqlSource):
+                values = self._sql.read(source, kpis, months)
+            elif isinstance(source, CsvSource):
+                values = read_csv(source, self._config.base_dir, kpis, months)
+            else:
+                values = read_http(source, kpis, months)
+        except SourceError as error:
+            raise ApplicationError(
+                str(error), type="SourceError", non_retryable=error.permanent
+            ) from None
+        return SourceValues(source_id=source.id, values=values)

@@ -1,0 +1,23 @@
+"""Activity that renders a run's KPI emails and archives them for the email activity to send."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from opsrhythm.models import RenderedReport, RenderReportInput
+from opsrhythm.rendering import RenderError, ReportRenderer
+
+
+class ReportingActivities:
+    def __init__(self, renderer: ReportRenderer) -> None:
+        self._renderer = renderer
+
+    @activity.defn
+    def render_report(self, input: RenderReportInput) -> RenderedReport:
+        """Sync on purpose: chart drawing is CPU-bound, so it runs in the worker's thread pool."""
+        try:
+            return self._renderer.render_report(input)
+        except RenderError as error:
+            # Same input, same template: a retry would fail the same way.
+            raise ApplicationError(str(error), type="RenderError", non_retryable=True) from None

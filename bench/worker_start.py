@@ -1,0 +1,72 @@
+"""Worker cold start: OpsRhythm's worker against a bare temporalio worker, side by side.
+
+Run from the repository root: ``python -m bench.worker_start [--runs N]``. Each run is a new
+process, timed from launch until the worker is polling (imports, config, sandbox validation
+of the workflows, connection). Goal: at most 1.5x the bare worker, peak RSS under 250 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from opsrhythm.temporal_runtime import find_binary
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "examples" / "acme" / "opsrhythm.yaml"
+
+
+def start_once(module: str, *args: str) -> tuple[float, float]:
+    """Seconds until the child says it is ready, and its peak RSS in MB."""
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", module, *args], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = time.perf_counter() - began
+    child.wait(timeout=30)
+    if not line.startswith("ready "):
+        raise SystemExit(f"{module} did not start: {line!r}")
+    return elapsed, int(line.split()[1]) / 1024
+
+
+async def main(runs: int) -> None:
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=find_binary("temporal"))
+    address = env.client.service_client.config.target_host
+    try:
+        start_once("bench.bare_worker", address)  # warm the OS file cache for both sides
+        bare = [start_once("bench.bare_worker", address) for _ in range(runs)]
+        ours = [start_once("bench.opsrhythm_worker", address, str(CONFIG)) for _ in range(runs)]
+    finally:
+        await env.shutdown()
+    bare_s = statistics.median(seconds for seconds, _ in bare)
+    ours_s = statistics.median(seconds for seconds, _ in ours)
+    ours_rss = max(rss for _, rss in ours)
+    bare_rss = max(rss for _, rss in bare)
+    print(f"bare temporalio worker: {bare_s:.2f} s median of {runs}, peak RSS {bare_rss:.0f} MB")
+    print(f"opsrhythm worker:       {ours_s:.2f} s median of {runs}, peak RSS {ours_rss:.0f} MB")
+    print(f"ratio {ours_s / bare_s:.2f}x (goal <= 1.5x), peak RSS goal < 250 MB")
+    figures = {
+        "bare_seconds": round(bare_s, 3),
+        "opsrhythm_seconds": round(ours_s, 3),
+        "ratio": round(ours_s / bare_s, 3),
+        "opsrhythm_peak_rss_mb": round(ours_rss, 1),
+        "bare_peak_rss_mb": round(bare_rss, 1),
+        "runs": runs,
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    asyncio.run(main(parser.parse_args().runs))

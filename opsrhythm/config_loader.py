@@ -1,0 +1,199 @@
+"""Find, parse and check the config file, reporting every problem as ``path: message``.
+
+Problems carry the YAML path (``kpis[3].target``) and, where known, the line, so a user can
+fix them all in one pass. Nothing here raises anything but ``ConfigError`` for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import ValidationError
+
+from opsrhythm.config import CsvSource, HttpSource, OpsRhythmConfig, SqlSource
+
+DEFAULT_CONFIG_FILE = "opsrhythm.yaml"
+CONFIG_ENV = "OPSRHYTHM_CONFIG"
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path} (line {self.line})" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or invalid; ``problems`` lists each issue."""
+
+    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--config FILE``, else ``$OPSRHYTHM_CONFIG``, else ``./opsrhythm.yaml``."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_FILE)
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> OpsRhythmConfig:
+    path = config_path(explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        hint = "" if explicit else f" (pass --config FILE or set {CONFIG_ENV})"
+        raise ConfigError(str(path), [ConfigProblem("file", f"not found{hint}")]) from None
+    except OSError as error:
+        raise ConfigError(
+            str(path), [ConfigProblem("file", error.strerror or str(error))]
+        ) from None
+    return parse_config(text, source=str(path), base_dir=path.resolve().parent)
+
+
+def parse_config(text: str, *, source: str, base_dir: Path) -> OpsRhythmConfig:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(source, [ConfigProblem("yaml", problem, line)]) from None
+    lines = dict(_node_lines(node)) if node is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, [ConfigProblem("file", "expected a mapping of sections")])
+    try:
+        config = OpsRhythmConfig.model_validate(data)
+    except ValidationError as error:
+        problems = [_problem_from_pydantic(detail, lines) for detail in error.errors()]
+        raise ConfigError(source, problems) from None
+    config._base_dir = base_dir
+    problems = [
+        ConfigProblem(path, message, lines.get(path))
+        for path, message in _reference_problems(config)
+    ]
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def _problem_from_pydantic(detail: Any, lines: dict[str, int]) -> ConfigProblem:
+    loc = list(detail["loc"])
+    # A discriminated union adds the tag (e.g. 'sql') to the location; the user never wrote it.
+    if len(loc) >= 3 and loc[0] == "sources" and loc[2] in ("sql", "csv", "http"):
+        del loc[2]
+    path = _format_path(loc)
+    message = detail["msg"]
+    if detail["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return ConfigProblem(path, message, _nearest_line(path, lines))
+
+
+def _format_path(loc: list[Any]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "file"
+
+
+def _nearest_line(path: str, lines: dict[str, int]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
+def _node_lines(node: yaml.Node, path: str = "") -> Iterator[tuple[str, int]]:
+    yield path or "file", node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = f"{path}.{key.value}" if path else str(key.value)
+            yield child, key.start_mark.line + 1
+            yield from _node_lines(value, child)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _node_lines(item, f"{path}[{index}]")
+
+
+def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
+    for section in ("people", "audiences", "sources", "kpis", "rituals"):
+        seen: set[str] = set()
+        for index, item in enumerate(getattr(config, section)):
+            if item.id in seen:
+                yield f"{section}[{index}].id", f"duplicate id {item.id!r}"
+            seen.add(item.id)
+
+    people = {p.id for p in config.people}
+    audiences = {a.id for a in config.audiences}
+    sources = {s.id: s for s in config.sources}
+    kpis = {k.id for k in config.kpis}
+
+    def unknown(kind: str, value: str, known: set[str] | dict[str, Any]) -> str:
+        return f"unknown {kind} {value!r}" + (
+            f" (known: {', '.join(sorted(known))})" if known else ""
+        )
+
+    for index, audience in enumerate(config.audiences):
+        for m, member in enumerate(audience.members):
+            if member not in people:
+                yield f"audiences[{index}].members[{m}]", unknown("person", member, people)
+
+    for index, source in enumerate(config.sources):
+        yield from (
+            (f"sources[{index}].{field}", message) for field, message in _source_problems(source)
+        )
+
+    for index, kpi in enumerate(config.kpis):
+        where = f"kpis[{index}]"
+        if kpi.owner not in people:
+            yield f"{where}.owner", unknown("person", kpi.owner, people)
+        for a, audience_id in enumerate(kpi.audiences):
+            if audience_id not in audiences:
+                yield f"{where}.audiences[{a}]", unknown("audience", audience_id, audiences)
+        kpi_source = sources.get(kpi.source)
+        if kpi_source is None:
+            yield f"{where}.source", unknown("source", kpi.source, sources)
+        elif isinstance(kpi_source, SqlSource) and not kpi.query:
+            yield f"{where}.query", f"required for SQL source {kpi_source.id!r}"
+        elif isinstance(kpi_source, CsvSource | HttpSource) and not kpi.column:
+            kind = kpi_source.kind.upper()
+            yield f"{where}.column", f"required for {kind} source {kpi_source.id!r}"
+
+    for index, ritual in enumerate(config.rituals):
+        where = f"rituals[{index}]"
+        if ritual.owner not in people:
+            yield f"{where}.owner", unknown("person", ritual.owner, people)
+        for a, audience_id in enumerate(ritual.audiences):
+            if audience_id not in audiences:
+                yield f"{where}.audiences[{a}]", unknown("audience", audience_id, audiences)
+        for k, kpi_id in enumerate(ritual.kpis or []):
+            if kpi_id not in kpis:
+                yield f"{where}.kpis[{k}]", unknown("KPI", kpi_id, kpis)
+
+
+def _source_problems(source: SqlSource | CsvSource | HttpSource) -> Iterator[tuple[str, str]]:
+    if isinstance(source, SqlSource):
+        if (source.url is None) == (source.url_env is None):
+            yield "url", "give exactly one of url or url_env"
+        elif source.url is not None:
+            if urlsplit(source.url).password:
+                yield "url", "has a password; put the URL in an environment variable (url_env)"
+            elif "://" not in source.url:
+                yield "url", "is not a SQLAlchemy URL such as sqlite:///kpis.sqlite"
+    elif isinstance(source, HttpSource) and not source.url.startswith(("http://", "https://")):
+        yield "url", "must start with http:// or https://"

@@ -1,0 +1,134 @@
+"""The send ledger on SQLite and PostgreSQL: claims, outcomes, and racing workers."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from opsrhythm.ledger import DATABASE_URL_ENV, Claim, MessageKey, SendLedger, default_database_url
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def keys(count: int, workflow_id: str = "monthly-kpi-report-2026-10") -> list[MessageKey]:
+    return [
+        MessageKey(workflow_id, "leadership", "report", f"p{i}@acme.test") for i in range(count)
+    ]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SendLedger]:
+    if request.param == "sqlite":
+        ledger = SendLedger.from_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    else:
+        table = f"send_ledger_test_{uuid.uuid4().hex[:12]}"
+        ledger = SendLedger.from_url(POSTGRES_URL, table_name=table)
+    yield ledger
+    ledger.table.drop(ledger.engine)
+    ledger.close()
+
+
+def test_new_keys_are_claimed(ledger: SendLedger) -> None:
+    """Keys never seen before are handed to the caller."""
+    wanted = keys(3)
+    assert wanted == ledger.claim(wanted, transport="sendgrid").claimed
+
+
+def test_sent_keys_are_reported_as_already_sent(ledger: SendLedger) -> None:
+    """A key marked sent is never claimed again."""
+    wanted = keys(3)
+    ledger.claim(wanted)
+    ledger.mark_sent(wanted)
+    assert Claim([], wanted, []) == ledger.claim(wanted)
+
+
+def test_released_keys_can_be_claimed_again(ledger: SendLedger) -> None:
+    """A definite failure makes the keys claimable by the next attempt."""
+    wanted = keys(3)
+    ledger.claim(wanted)
+    ledger.release(wanted, "SendGrid server error (500)")
+    assert wanted == ledger.claim(wanted).claimed
+
+
+def test_keys_left_sending_are_in_flight_not_claimed(ledger: SendLedger) -> None:
+    """A key an earlier attempt left in 'sending' is reported in doubt, not handed out."""
+    wanted = keys(2)
+    ledger.claim(wanted)
+    claim = ledger.claim(wanted)
+    assert ([], wanted) == (claim.claimed, [key for key, _ in claim.in_flight])
+
+
+def test_partial_progress_resumes_with_the_rest(ledger: SendLedger) -> None:
+    """After part was sent and the rest released, a new claim hands out only the rest."""
+    wanted = keys(5)
+    ledger.claim(wanted)
+    ledger.mark_sent(wanted[:2])
+    ledger.release(wanted[2:], "SendGrid server error (500)")
+    assert Claim(wanted[2:], wanted[:2], []) == ledger.claim(wanted)
+
+
+def test_release_never_undoes_a_sent_key(ledger: SendLedger) -> None:
+    """Releasing a key that was already sent leaves it sent."""
+    wanted = keys(1)
+    ledger.claim(wanted)
+    ledger.mark_sent(wanted)
+    ledger.release(wanted, "late error")
+    assert {wanted[0]: "sent"} == ledger.statuses(wanted)
+
+
+def test_email_case_and_spaces_make_no_new_key(ledger: SendLedger) -> None:
+    """Ann@Acme.test and ' ann@acme.test' are one recipient."""
+    ledger.claim([MessageKey("w", "a", "report", "Ann@Acme.test")])
+    ledger.mark_sent([MessageKey("w", "a", "report", "Ann@Acme.test")])
+    assert [MessageKey("w", "a", "report", "ann@acme.test")] == ledger.claim(
+        [MessageKey("w", "a", "report", " ann@acme.test")]
+    ).already_sent
+
+
+def test_other_workflow_runs_are_separate_keys(ledger: SendLedger) -> None:
+    """The same recipient in the next month's run is claimed afresh."""
+    ledger.claim(keys(1, "monthly-kpi-report-2026-10"))
+    november = keys(1, "monthly-kpi-report-2026-11")
+    assert november == ledger.claim(november).claimed
+
+
+def test_racing_workers_each_claim_a_key_at_most_once(ledger: SendLedger) -> None:
+    """Four workers claiming the same keys at once split them with no key handed out twice."""
+    wanted = keys(300)
+    start = threading.Barrier(4)
+    claims: list[Claim] = []
+
+    def worker() -> None:
+        start.wait()
+        claims.append(ledger.claim(wanted))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    handed_out = [key for claim in claims for key in claim.claimed]
+    assert sorted(wanted, key=str) == sorted(handed_out, key=str)
+
+
+def test_default_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPSRHYTHM_DATABASE_URL wins over the local SQLite file."""
+    monkeypatch.setenv(DATABASE_URL_ENV, POSTGRES_URL)
+    assert POSTGRES_URL == default_database_url()
+
+
+def test_default_url_is_a_sqlite_file_in_a_created_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without the variable, the ledger lives in ./.opsrhythm/opsrhythm.db."""
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = default_database_url()
+    assert (f"sqlite:///{tmp_path.resolve()}/.opsrhythm/opsrhythm.db", True) == (
+        url,
+        (tmp_path / ".opsrhythm").is_dir(),
+    )

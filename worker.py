@@ -1,0 +1,74 @@
+"""The OpsRhythm worker: every ritual's workflows and activities on one task queue.
+
+Run ``python worker.py`` (or ``opsrhythm worker``) with the standard Temporal settings
+(TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS files or a config profile).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.email import EmailActivities
+from activities.kpi_data import KpiDataActivities
+from activities.reporting import ReportingActivities
+from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.ledger import SendLedger, default_database_url
+from opsrhythm.mail.transport import MailTransport, transport_from_environment
+from opsrhythm.rendering import (
+    ReportRenderer,
+    default_archive_dir,
+    default_templates_dir,
+    render_failure_notice,
+)
+from opsrhythm.temporal_runtime import TASK_QUEUE
+from workflows.kpi_report import KpiReportWorkflow
+
+
+def build_worker(
+    client: Client,
+    config: OpsRhythmConfig,
+    *,
+    task_queue: str = TASK_QUEUE,
+    transport: MailTransport | None = None,
+    ledger: SendLedger | None = None,
+) -> Worker:
+    """A worker wired to the environment's mail transport, database and archive by default."""
+    templates_dir = default_templates_dir()
+    kpi_data = KpiDataActivities(config)
+    reporting = ReportingActivities(ReportRenderer(templates_dir, default_archive_dir()))
+    email = EmailActivities(
+        transport or transport_from_environment(config.email),
+        ledger or SendLedger.from_url(default_database_url()),
+        config.email,
+        functools.partial(render_failure_notice, templates_dir=templates_dir),
+    )
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[KpiReportWorkflow],
+        activities=[
+            kpi_data.plan_report,
+            kpi_data.gather_source,
+            reporting.render_report,
+            email.send_email,
+            email.send_failure_notice,
+        ],
+        activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for ``python worker.py``: the same as ``opsrhythm worker``."""
+    import starter
+
+    return starter.main(["worker", *(argv or [])])
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,215 @@
+"""The monthly KPI report: plan, gather, analyse, render, send; deterministic code only."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.email import EmailActivities
+    from activities.kpi_data import KpiDataActivities
+    from activities.reporting import ReportingActivities
+    from opsrhythm import search_attributes
+    from opsrhythm.kpi_math import analyse_report, periods_needed
+    from opsrhythm.models import (
+        DeliveryResult,
+        FailedRecipient,
+        FailureNoticeInput,
+        GatherSourceInput,
+        KpiReportInput,
+        KpiReportResult,
+        PlanReportInput,
+        RenderReportInput,
+        ReportPlan,
+        ReportStatus,
+        SendEmailInput,
+    )
+    from opsrhythm.periods import Month
+
+SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
+SEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=10,
+)
+
+
+def report_workflow_id(ritual_id: str, period: str) -> str:
+    """One id per ritual and month, so a second start joins or is refused, never doubles."""
+    return f"{ritual_id}-{period}"
+
+
+def rerun_command(ritual_id: str, period: str) -> str:
+    return f"opsrhythm run {ritual_id} --period {period} --wait"
+
+
+@workflow.defn
+class KpiReportWorkflow:
+    def __init__(self) -> None:
+        self._ritual_id = ""
+        self._period: str | None = None
+        self._step = "starting"
+
+    @workflow.query
+    def status(self) -> ReportStatus:
+        return ReportStatus(ritual_id=self._ritual_id, period=self._period, step=self._step)
+
+    @workflow.run
+    async def run(self, input: KpiReportInput) -> KpiReportResult:
+        self._ritual_id = input.ritual_id
+        period = self._resolve_period(input)
+        self._period = str(period)
+        self._step = "planning"
+        plan = await workflow.execute_activity_method(
+            KpiDataActivities.plan_report,
+            PlanReportInput(ritual_id=input.ritual_id, period=str(period)),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=SOURCE_RETRY,
+        )
+        try:
+            return await self._report(plan, period)
+        except (ActivityError, ApplicationError) as failure:
+            await self._notify_owner(plan, _describe(failure))
+            raise
+
+    def _resolve_period(self, input: KpiReportInput) -> Month:
+        if input.period is not None:
+            return Month.parse(input.period)
+        info = workflow.info()
+        scheduled = info.typed_search_attributes.get(search_attributes.SCHEDULED_START_TIME)
+        period = Month.reported_at(scheduled or workflow.now())
+        # Only a starter that set Ritual proves the server knows our attributes; upserting an
+        # unregistered one would fail every workflow task and stall the run.
+        if info.typed_search_attributes.get(search_attributes.RITUAL) is not None:
+            workflow.upsert_search_attributes([search_attributes.PERIOD.value_set(str(period))])
+        return period
+
+    async def _report(self, plan: ReportPlan, period: Month) -> KpiReportResult:
+        self._step = "gathering"
+        months = [str(month) for month in periods_needed(period)]
+        outcomes = await asyncio.gather(
+            *(
+                workflow.execute_activity_method(
+                    KpiDataActivities.gather_source,
+                    GatherSourceInput(source_id=s.source_id, kpi_ids=s.kpi_ids, periods=months),
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=SOURCE_RETRY,
+                )
+                for s in plan.sources
+            ),
+            return_exceptions=True,
+        )
+        series: dict[str, dict[str, float | None]] = {}
+        errors: dict[str, str] = {}
+        for source, outcome in zip(plan.sources, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, ActivityError):
+                    raise outcome
+                workflow.logger.warning("Source %s failed: %s", source.source_id, outcome)
+                errors.update(dict.fromkeys(source.kpi_ids, _describe(outcome)))
+            else:
+                series.update(outcome.values)
+        if plan.sources and not series:
+            raise ApplicationError(
+                "every data source failed: " + "; ".join(sorted(set(errors.values()))),
+                type="AllSourcesFailed",
+                non_retryable=True,
+            )
+
+        self._step = "analysing"
+        figures = analyse_report(plan, period, series, errors)
+
+        self._step = "rendering"
+        workflow_id = workflow.info().workflow_id
+        rendered = await workflow.execute_activity_method(
+            ReportingActivities.render_report,
+            RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures),
+            start_to_close_timeout=timedelta(minutes=2),
+        )
+
+        self._step = "sending"
+        recipients = {a.audience_id: a.recipients for a in plan.audiences}
+        deliveries = await asyncio.gather(
+            *(
+                self._send(
+                    SendEmailInput(
+                        workflow_id=workflow_id,
+                        ritual_id=plan.ritual_id,
+                        period=plan.period,
+                        audience_id=message.audience_id,
+                        message_kind="report",
+                        message_path=message.path,
+                        recipients=recipients[message.audience_id],
+                    )
+                )
+                for message in rendered.messages
+            )
+        )
+        failed = [d for d in deliveries if d.failed]
+        if failed:
+            raise ApplicationError(
+                "sending failed for "
+                + "; ".join(f"{d.audience_id}: {d.failed[0].error}" for d in failed),
+                [d.model_dump() for d in deliveries],
+                type="SendFailed",
+                non_retryable=True,
+            )
+        self._step = "done"
+        return KpiReportResult(
+            workflow_id=workflow_id,
+            ritual_id=plan.ritual_id,
+            period=plan.period,
+            archive_location=rendered.archive_location,
+            deliveries=list(deliveries),
+            kpis_without_data=[f.kpi.kpi_id for f in figures if f.value is None],
+        )
+
+    async def _send(self, input: SendEmailInput) -> DeliveryResult:
+        try:
+            return await workflow.execute_activity_method(
+                EmailActivities.send_email,
+                input,
+                start_to_close_timeout=timedelta(minutes=5),
+                heartbeat_timeout=timedelta(minutes=1),
+                retry_policy=SEND_RETRY,
+            )
+        except ActivityError as error:
+            return DeliveryResult(
+                audience_id=input.audience_id,
+                message_kind=input.message_kind,
+                failed=[
+                    FailedRecipient(email=r.email, error=_describe(error)) for r in input.recipients
+                ],
+            )
+
+    async def _notify_owner(self, plan: ReportPlan, error: str) -> None:
+        self._step = "failed"
+        notice = FailureNoticeInput(
+            workflow_id=workflow.info().workflow_id,
+            ritual_id=plan.ritual_id,
+            ritual_name=plan.ritual_name,
+            period=plan.period,
+            owner=plan.owner,
+            error=error,
+            rerun_command=rerun_command(plan.ritual_id, plan.period),
+        )
+        try:
+            await workflow.execute_activity_method(
+                EmailActivities.send_failure_notice,
+                notice,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=SEND_RETRY,
+            )
+        except ActivityError as failure:
+            workflow.logger.error("Could not tell the owner about the failure: %s", failure)
+
+
+def _describe(failure: BaseException) -> str:
+    """The innermost message: an ActivityError's own text only names the activity."""
+    while failure.__cause__ is not None:
+        failure = failure.__cause__
+    return str(failure)
