@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+if TYPE_CHECKING:
+    from opsrhythm.ledger import SendLedger
+
 from activities.email import EmailActivities
 from activities.kpi_data import KpiDataActivities
 from activities.reporting import ReportingActivities
+from opsrhythm import __version__
 from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.ledger import SendLedger, default_database_url
+from opsrhythm.ledger_keys import default_database_url
 from opsrhythm.mail.transport import MailTransport, transport_from_environment
 from opsrhythm.rendering import (
     ReportRenderer,
@@ -42,7 +47,7 @@ def build_worker(
     reporting = ReportingActivities(ReportRenderer(templates_dir, default_archive_dir()))
     email = EmailActivities(
         transport or transport_from_environment(config.email),
-        ledger or SendLedger.from_url(default_database_url()),
+        (lambda: ledger) if ledger else _open_default_ledger,
         config.email,
         functools.partial(render_failure_notice, templates_dir=templates_dir),
     )
@@ -58,7 +63,15 @@ def build_worker(
             email.send_failure_notice,
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
+        # Without it the SDK hashes every loaded module at start-up to derive one.
+        build_id=f"opsrhythm-{__version__}",
     )
+
+
+def _open_default_ledger() -> SendLedger:
+    from opsrhythm.ledger import SendLedger
+
+    return SendLedger.from_url(default_database_url())
 
 
 def main(argv: list[str] | None = None) -> int:

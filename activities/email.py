@@ -7,16 +7,18 @@ Sync activities, run in the worker's thread pool: the SendGrid client and SQLAlc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.config import EmailSettings
-from opsrhythm.ledger import MessageKey, SendLedger
+from opsrhythm.ledger_keys import MessageKey
 from opsrhythm.mail.transport import (
     MAX_RECIPIENTS_PER_REQUEST,
     OUTCOME_UNKNOWN,
@@ -24,6 +26,10 @@ from opsrhythm.mail.transport import (
     MessageTags,
     unique_recipients,
 )
+
+if TYPE_CHECKING:
+    from opsrhythm.ledger import SendLedger
+
 from opsrhythm.models import (
     DeliveryResult,
     FailureNoticeInput,
@@ -42,14 +48,19 @@ class EmailActivities:
     def __init__(
         self,
         transport: MailTransport,
-        ledger: SendLedger,
+        open_ledger: Callable[[], SendLedger],
         settings: EmailSettings,
         render_failure_notice: Callable[[FailureNoticeInput], RenderedEmail],
     ) -> None:
         self._transport = transport
-        self._ledger = ledger
+        self._open_ledger = open_ledger
         self._settings = settings
         self._render_failure_notice = render_failure_notice
+
+    @functools.cached_property
+    def _ledger(self) -> SendLedger:
+        # Opened on first send, not at worker start: SQLAlchemy is slow to import.
+        return self._open_ledger()
 
     @activity.defn
     def send_email(self, input: SendEmailInput) -> DeliveryResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import sys
 
@@ -23,6 +24,8 @@ async def main(address: str) -> None:
     async with Worker(client, task_queue="bench-bare", workflows=[TrivialWorkflow]):
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(f"ready {peak_kb}", flush=True)
+    # Skip interpreter teardown: the SDK can abort there (sdk-python #300), which is noise here.
+    os._exit(0)
 
 
 if __name__ == "__main__":

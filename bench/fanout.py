@@ -90,7 +90,7 @@ class OurPath:
         self.message_path.write_text(report().model_dump_json())
         self.ledger = SendLedger.from_url(f"sqlite:///{folder / 'ledger.db'}")
         transport = SendGridTransport(DEFAULT_API_KEY, SETTINGS, host=server.url)
-        self.activities = EmailActivities(transport, self.ledger, SETTINGS, _no_notice)
+        self.activities = EmailActivities(transport, lambda: self.ledger, SETTINGS, _no_notice)
 
     def send(self, workflow_id: str, groups: dict[str, list[Recipient]]) -> list[DeliveryResult]:
         return [

@@ -9,21 +9,22 @@ and a duplicate cannot be unsent. Works on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
-from pathlib import Path
 from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-DATABASE_URL_ENV = "OPSRHYTHM_DATABASE_URL"
+from opsrhythm.ledger_keys import DATABASE_URL_ENV, MessageKey, default_database_url
+
+__all__ = ["DATABASE_URL_ENV", "Claim", "MessageKey", "SendLedger", "default_database_url"]
+
 DEFAULT_TABLE = "opsrhythm_send_ledger"
 Status = Literal["sending", "sent", "failed"]
 _DETAIL_LIMIT = 1000
@@ -31,29 +32,6 @@ _DETAIL_LIMIT = 1000
 _IN_CHUNK = 500
 _KEY_COLUMNS = ("workflow_id", "audience_id", "message_kind", "email")
 _ORDER = attrgetter(*_KEY_COLUMNS)
-
-
-def default_database_url() -> str:
-    """``$OPSRHYTHM_DATABASE_URL``, else a SQLite file under ./.opsrhythm (created if missing)."""
-    url = os.environ.get(DATABASE_URL_ENV, "").strip()
-    if url:
-        return url
-    folder = Path(".opsrhythm").resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'opsrhythm.db'}"
-
-
-@dataclass(frozen=True)
-class MessageKey:
-    """One recipient of one message of one workflow run; the email is compared case-blind."""
-
-    workflow_id: str
-    audience_id: str
-    message_kind: str
-    email: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "email", self.email.strip().lower())
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,7 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    TemplateSyntaxError,
-    select_autoescape,
-)
+from typing import TYPE_CHECKING, Any
 
 from opsrhythm import formatting
 from opsrhythm.charts import trend_chart_png
@@ -37,6 +28,9 @@ from opsrhythm.models import (
 )
 from opsrhythm.periods import Month
 from opsrhythm.report_view import AudienceView, audience_view
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 INDEX_NAME = "report.html"
 _CID_RE = re.compile(r"cid:chart-([^\s\"'@]+)@opsrhythm")
@@ -64,6 +58,9 @@ def chart_filename(kpi_id: str) -> str:
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> Environment:
+    # Imported here, on first render, to keep the worker's start-up import light.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(["html"]),
@@ -78,6 +75,8 @@ def _environment(templates_dir: Path) -> Environment:
 
 
 def _render(templates_dir: Path, name: str, context: dict[str, Any]) -> str:
+    from jinja2 import TemplateError, TemplateSyntaxError
+
     try:
         return _environment(templates_dir).get_template(name).render(context)
     except TemplateSyntaxError as error:

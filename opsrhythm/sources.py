@@ -15,14 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from statistics import fmean
-from typing import Any
-
-import sqlalchemy
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from typing import TYPE_CHECKING, Any
 
 from opsrhythm.config import CsvSource, HttpSource, Kpi, SqlSource
 from opsrhythm.periods import Month
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 Values = dict[str, dict[str, float | None]]
 
@@ -45,13 +44,20 @@ def as_number(raw: Any, where: str) -> float | None:
 
 
 class SqlReader:
-    """Runs each KPI's query once per month; engines are kept per URL for the process."""
+    """Runs each KPI's query once per month; engines are kept per URL for the process.
+
+    SQLAlchemy is imported on first use: it is the largest import a worker would otherwise
+    pay for at start-up, before it can poll.
+    """
 
     def __init__(self, base_dir: Path) -> None:
         self._base_dir = base_dir
         self._engines: dict[str, Engine] = {}
 
     def read(self, source: SqlSource, kpis: Sequence[Kpi], months: Iterable[Month]) -> Values:
+        import sqlalchemy
+        from sqlalchemy.exc import SQLAlchemyError
+
         engine = self._engine(source)
         values: Values = {kpi.id: {} for kpi in kpis}
         try:
@@ -74,6 +80,10 @@ class SqlReader:
         return values
 
     def _engine(self, source: SqlSource) -> Engine:
+        import sqlalchemy
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         url_text = source.url or os.environ.get(source.url_env or "", "")
         if not url_text:
             raise SourceError(

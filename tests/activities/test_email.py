@@ -68,7 +68,7 @@ def ledger(tmp_path: Path) -> Iterator[SendLedger]:
 @pytest.fixture
 def activities(server: FakeSendGrid, ledger: SendLedger) -> EmailActivities:
     transport = SendGridTransport(DEFAULT_API_KEY, SETTINGS, host=server.url, timeout_seconds=0.3)
-    return EmailActivities(transport, ledger, SETTINGS, render_notice)
+    return EmailActivities(transport, lambda: ledger, SETTINGS, render_notice)
 
 
 @pytest.fixture
@@ -232,6 +232,6 @@ def test_the_outbox_transport_works_through_the_activity(
 ) -> None:
     """With the outbox, each recipient gets a file and the result names the transport."""
     outbox = OutboxTransport(tmp_path / "outbox", SETTINGS)
-    activities = EmailActivities(outbox, ledger, SETTINGS, render_notice)
+    activities = EmailActivities(outbox, lambda: ledger, SETTINGS, render_notice)
     result = send(activities, send_input(message_path, people(2)))
     assert ("outbox", 2) == (result.transport, len(list((tmp_path / "outbox").glob("*.eml"))))

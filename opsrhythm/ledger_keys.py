@@ -1,0 +1,32 @@
+"""The send ledger's keys and location, importable without SQLAlchemy (see ``ledger.py``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATABASE_URL_ENV = "OPSRHYTHM_DATABASE_URL"
+
+
+def default_database_url() -> str:
+    """``$OPSRHYTHM_DATABASE_URL``, else a SQLite file under ./.opsrhythm (created if missing)."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url:
+        return url
+    folder = Path(".opsrhythm").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'opsrhythm.db'}"
+
+
+@dataclass(frozen=True)
+class MessageKey:
+    """One recipient of one message of one workflow run; the email is compared case-blind."""
+
+    workflow_id: str
+    audience_id: str
+    message_kind: str
+    email: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "email", self.email.strip().lower())
