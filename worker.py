@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from temporalio.client import Client
@@ -40,11 +41,14 @@ def build_worker(
     task_queue: str = TASK_QUEUE,
     transport: MailTransport | None = None,
     ledger: SendLedger | None = None,
+    archive_dir: Path | None = None,
 ) -> Worker:
     """A worker wired to the environment's mail transport, database and archive by default."""
     templates_dir = default_templates_dir()
     kpi_data = KpiDataActivities(config)
-    reporting = ReportingActivities(ReportRenderer(templates_dir, default_archive_dir()))
+    reporting = ReportingActivities(
+        ReportRenderer(templates_dir, archive_dir or default_archive_dir())
+    )
     email = EmailActivities(
         transport or transport_from_environment(config.email),
         (lambda: ledger) if ledger else _open_default_ledger,

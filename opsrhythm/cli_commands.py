@@ -13,7 +13,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from opsrhythm import search_attributes
@@ -126,13 +126,15 @@ async def start(client: Client, ritual_id: str, period: Month, *, wait: bool) ->
     try:
         result = await handle.result()
     except WorkflowFailureError as failure:
-        cause = failure.cause
-        while cause.__cause__ is not None:
-            cause = cause.__cause__
-        print(f"opsrhythm: {workflow_id} failed: {cause}", flush=True)
+        print(f"opsrhythm: {workflow_id} failed: {_message(failure.cause)}", flush=True)
         return 1
     print_result(result)
     return 0
+
+
+def _message(error: BaseException) -> str:
+    """The run's own failure message, without the SDK's type prefix."""
+    return error.message if isinstance(error, FailureError) else str(error)
 
 
 def print_result(result: KpiReportResult) -> None:

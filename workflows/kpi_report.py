@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
@@ -149,11 +149,15 @@ class KpiReportWorkflow:
                 for message in rendered.messages
             )
         )
-        failed = [d for d in deliveries if d.failed]
-        if failed:
+        audiences_by_error: dict[str, list[str]] = {}
+        for delivery in deliveries:
+            if delivery.failed:
+                error = delivery.failed[0].error
+                audiences_by_error.setdefault(error, []).append(delivery.audience_id)
+        if audiences_by_error:
             raise ApplicationError(
                 "sending failed for "
-                + "; ".join(f"{d.audience_id}: {d.failed[0].error}" for d in failed),
+                + "; ".join(f"{', '.join(a)}: {e}" for e, a in audiences_by_error.items()),
                 [d.model_dump() for d in deliveries],
                 type="SendFailed",
                 non_retryable=True,
@@ -212,4 +216,4 @@ def _describe(failure: BaseException) -> str:
     """The innermost message: an ActivityError's own text only names the activity."""
     while failure.__cause__ is not None:
         failure = failure.__cause__
-    return str(failure)
+    return failure.message if isinstance(failure, FailureError) else str(failure)

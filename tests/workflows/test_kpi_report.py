@@ -217,7 +217,7 @@ async def test_send_failure_fails_run_and_tells_owner(
     fakes = FakeActivities(send_error="The from address does not match a verified Sender Identity")
     with pytest.raises(WorkflowFailureError) as failure:
         await run_report(time_skipping_env, fakes)
-    assert "leadership: The from address does not match" in str(failure.value.cause)
+    assert "leadership, squad: The from address does not match" in str(failure.value.cause)
     assert 1 == len(fakes.notices)
 
 

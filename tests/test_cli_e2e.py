@@ -1,0 +1,98 @@
+"""The CLI's runs on the embedded Temporal server: the demo, and `run --wait` through SendGrid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import starter
+from tests.conftest import EXAMPLE_CONFIG
+from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
+
+AUDIENCES = {"leadership", "growth-squad", "retention-squad", "sales", "support", "marketing"}
+
+
+@pytest.fixture
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No Temporal server or SendGrid configured; every file the run writes lands in tmp_path."""
+    for name in ("TEMPORAL_ADDRESS", "SENDGRID_API_KEY", "SENDGRID_HOST", "OPSRHYTHM_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPSRHYTHM_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setenv("OPSRHYTHM_ARCHIVE", str(tmp_path / "archive"))
+    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", f"sqlite:///{tmp_path / 'opsrhythm.db'}")
+    return tmp_path
+
+
+@pytest.mark.dev_server
+def test_demo_writes_an_email_per_audience(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`opsrhythm demo` needs nothing installed beyond the package and leaves the outbox full."""
+    assert 0 == starter.main(["demo"])
+    out = capsys.readouterr().out
+    assert "Workflow id: monthly-kpi-report-2026-10" in out
+    assert "Temporal Web UI: http://127.0.0.1:" in out
+    outbox = clean_environment / "outbox"
+    audiences = {path.name.split("--")[1] for path in outbox.glob("*.eml")}
+    assert AUDIENCES == audiences
+    assert "KPI report: October 2026" in (outbox / "index.html").read_text()
+
+
+@pytest.mark.dev_server
+def test_run_wait_sends_through_sendgrid_once(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --wait` sends schema-valid, batched requests, and a second run sends nothing again."""
+    argv = ["run", "monthly-kpi-report", "--period", "2026-10", "--wait"]
+    with FakeSendGrid() as sendgrid:
+        monkeypatch.setenv("SENDGRID_API_KEY", DEFAULT_API_KEY)
+        monkeypatch.setenv("SENDGRID_HOST", sendgrid.url)
+        assert 0 == starter.main([*argv, "--config", str(EXAMPLE_CONFIG)])
+        first = sendgrid.delivered_requests()
+        # A new embedded server forgets the first run; only the ledger stops a second send.
+        assert 0 == starter.main([*argv, "--config", str(EXAMPLE_CONFIG)])
+        assert len(first) == sendgrid.received
+
+    assert len(AUDIENCES) == len(first)
+    recipients = [email for email, _ in sendgrid.deliveries()]
+    assert 9 == len(recipients) == len(set(recipients))
+    for body in first:
+        assert {"ritual", "period", "audience", "workflow_id", "message"} <= set(
+            body["custom_args"]
+        )
+        assert "monthly-kpi-report" in body["categories"]
+        assert {"inline"} == {attachment["disposition"] for attachment in body["attachments"]}
+    leadership = next(b for b in first if b["custom_args"]["audience"] == "leadership")
+    assert 3 == len(leadership["personalizations"])
+    assert not (clean_environment / "outbox").exists()
+
+
+@pytest.mark.dev_server
+def test_run_wait_reports_sendgrid_rejection(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 401 from SendGrid fails the run at once with SendGrid's own message, not a traceback."""
+    with FakeSendGrid(api_key="SG.the-real-one") as sendgrid:
+        monkeypatch.setenv("SENDGRID_API_KEY", "SG.wrong")
+        monkeypatch.setenv("SENDGRID_HOST", sendgrid.url)
+        code = starter.main(
+            [
+                "run",
+                "monthly-kpi-report",
+                "--period",
+                "2026-10",
+                "--wait",
+                "--config",
+                str(EXAMPLE_CONFIG),
+            ]
+        )
+    out = capsys.readouterr().out
+    assert 1 == code
+    assert (
+        "opsrhythm: monthly-kpi-report-2026-10 failed: sending failed for leadership, "
+        "growth-squad, retention-squad, sales, support, marketing: SendGrid refused the email "
+        "(401): The provided authorization grant is invalid, expired, or revoked\n"
+    ) == out.splitlines(keepends=True)[-1]
+    assert "SG.wrong" not in out
