@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 import starter
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import EXAMPLE_CONFIG, REPO
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
 
 AUDIENCES = {"leadership", "growth-squad", "retention-squad", "sales", "support", "marketing"}
@@ -96,3 +100,40 @@ def test_run_wait_reports_sendgrid_rejection(
         "(401): The provided authorization grant is invalid, expired, or revoked\n"
     ) == out.splitlines(keepends=True)[-1]
     assert "SG.wrong" not in out
+
+
+@pytest.mark.dev_server
+def test_worker_and_run_against_a_configured_server(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dev_server_env: WorkflowEnvironment,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`python worker.py` serves the runs `opsrhythm run` starts on the TEMPORAL_ADDRESS server."""
+    address = dev_server_env.client.service_client.config.target_host
+    monkeypatch.setenv("TEMPORAL_ADDRESS", address)
+    monkeypatch.setenv("OPSRHYTHM_CONFIG", str(EXAMPLE_CONFIG))
+    worker = subprocess.Popen([sys.executable, str(REPO / "worker.py")], env=dict(os.environ))
+    try:
+        assert 0 == starter.main(["run", "monthly-kpi-report", "--period", "2026-08", "--wait"])
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    out = capsys.readouterr().out
+    assert "Workflow id: monthly-kpi-report-2026-08" in out
+    assert "leadership: 3 sent, 0 skipped, 0 failed via outbox" in out
+    assert 9 == len(list((clean_environment / "outbox").glob("*.eml")))
+
+
+def test_unreachable_server_is_one_line(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A server that does not answer gets exit 1 and a line saying what to do, no traceback."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+    code = starter.main(
+        ["run", "monthly-kpi-report", "--period", "2026-10", "--config", str(EXAMPLE_CONFIG)]
+    )
+    err = capsys.readouterr().err
+    assert 1 == code
+    assert err.startswith("opsrhythm: cannot reach Temporal at 127.0.0.1:1 (")
+    assert 1 == len(err.splitlines())
