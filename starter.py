@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from opsrhythm import cli_approvals, cli_schedules
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import ConfigError, load_config
 from opsrhythm.periods import Month
@@ -75,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub.add_parser(
         "schema", help="Print the config's JSON Schema (for editor autocompletion)."
     )
+    cli_schedules.add_parsers(commands)
+    cli_approvals.add_parsers(commands)
     return parser
 
 
@@ -107,6 +110,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         config = load_config(EXAMPLE_CONFIG)
         return asyncio.run(cli_commands.demo(config, _period(args.period, config)))
+    if cli_approvals.handles(args):
+        return cli_approvals.dispatch(args)
+    if args.command in cli_schedules.COMMANDS:
+        return cli_schedules.dispatch(args)
     config = load_config(args.config)
     if args.command == "validate":
         return cli_commands.validate(config, args.config)

@@ -17,10 +17,13 @@ from temporalio.worker import Worker
 if TYPE_CHECKING:
     from opsrhythm.ledger import SendLedger
 
+from activities.approval import ApprovalActivities
 from activities.email import EmailActivities
 from activities.kpi_data import KpiDataActivities
 from activities.reporting import ReportingActivities
 from opsrhythm import __version__
+from opsrhythm.approval_links import public_url, signer_from_environment
+from opsrhythm.approval_rendering import ApprovalRenderer
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.ledger_keys import default_database_url
 from opsrhythm.mail.transport import MailTransport, transport_from_environment
@@ -32,6 +35,7 @@ from opsrhythm.rendering import (
 )
 from opsrhythm.temporal_runtime import TASK_QUEUE
 from workflows.kpi_report import KpiReportWorkflow
+from workflows.scheduled_run import ScheduledRitualWorkflow
 
 
 def build_worker(
@@ -55,16 +59,26 @@ def build_worker(
         config.email,
         functools.partial(render_failure_notice, templates_dir=templates_dir),
     )
+    approval = ApprovalActivities(
+        ApprovalRenderer(
+            templates_dir,
+            archive_dir or default_archive_dir(),
+            signer_from_environment(),
+            public_url(),
+        )
+    )
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[KpiReportWorkflow],
+        workflows=[KpiReportWorkflow, ScheduledRitualWorkflow],
         activities=[
             kpi_data.plan_report,
             kpi_data.gather_source,
             reporting.render_report,
             email.send_email,
             email.send_failure_notice,
+            approval.render_approval_emails,
+            approval.render_approval_notice,
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
         # Without it the SDK hashes every loaded module at start-up to derive one.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from opsrhythm.approval_plan import approval_plan
 from opsrhythm.config import CsvSource, OpsRhythmConfig, SqlSource
 from opsrhythm.models import (
     AudiencePlan,
@@ -82,6 +83,7 @@ class KpiDataActivities:
                 for s in source_ids
             ],
             audiences=audiences,
+            approval=approval_plan(config, ritual),
         )
 
     @activity.defn

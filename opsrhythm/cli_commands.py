@@ -147,6 +147,9 @@ def print_result(result: KpiReportResult) -> None:
         )
     if result.kpis_without_data:
         print(f"  no data for: {', '.join(result.kpis_without_data)}")
+    if result.approval is not None:
+        reason = f": {result.approval.reason}" if result.approval.reason else ""
+        print(f"  approval: {result.approval.outcome}{reason}")
 
 
 def preview(config: OpsRhythmConfig, ritual_id: str, period: Month, out: Path) -> int:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from opsrhythm.schedule_config import Schedule
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -152,11 +154,42 @@ class Kpi(StrictModel):
         return text
 
 
-class Schedule(StrictModel):
-    cron: str = Field(description="Cron expression for when the ritual runs.")
-    timezone: str = "UTC"
+Duration = Annotated[str, Field(pattern=r"^(\d+[dhm])+$", examples=["3d", "1d12h", "90m"])]
+Reminder = Annotated[
+    str, Field(pattern=r"^(after|before) (\d+[dhm])+$", examples=["after 2d", "before 1d"])
+]
 
-    _tz = field_validator("timezone")(_check_timezone)
+
+class Approval(StrictModel):
+    """Who must sign a ritual's draft off before it goes out, and what happens if nobody does."""
+
+    approvers: list[Slug] = Field(min_length=1, description="Ids of the people who may decide.")
+    policy: Literal["any", "all", "n_of_m"] = Field(
+        default="any",
+        description="any: one approval; all: every approver but the requester; n_of_m: "
+        "'required' approvals.",
+    )
+    required: int | None = Field(default=None, ge=1, description="n_of_m: approvals needed.")
+    veto: list[Slug] = Field(
+        default_factory=list, description="Approvers whose rejection ends the request at once."
+    )
+    requester: Slug | None = Field(
+        default=None,
+        description="Who asks (default: the ritual owner); never approves their own request.",
+    )
+    deadline: Duration = Field(default="3d", description="Time to decide: '3d', '1d12h', '90m'.")
+    reminders: list[Reminder] = Field(
+        default_factory=lambda: ["before 1d"],
+        description="When undecided approvers are reminded: 'after 2d' (from the request) or "
+        "'before 1d' (the deadline).",
+    )
+    on_timeout: Literal["escalate", "approve", "reject"] = Field(
+        default="reject",
+        description="At the deadline: escalate to backup_approver, approve, or reject and stop.",
+    )
+    backup_approver: Slug | None = Field(
+        default=None, description="Who decides after an escalation (on_timeout: escalate)."
+    )
 
 
 class Ritual(StrictModel):
@@ -172,6 +205,9 @@ class Ritual(StrictModel):
     tolerance: float = Field(default=0.05, ge=0, le=1)
     notable_change: float = Field(default=0.10, gt=0)
     schedule: Schedule | None = None
+    approval: Approval | None = Field(
+        default=None, description="Sign-off of the draft before it is sent; none if omitted."
+    )
 
 
 class OpsRhythmConfig(StrictModel):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import ValidationError
 
+from opsrhythm.approval_plan import approval_problems
 from opsrhythm.config import CsvSource, HttpSource, OpsRhythmConfig, SqlSource
 
 DEFAULT_CONFIG_FILE = "opsrhythm.yaml"
@@ -184,6 +185,9 @@ def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
         for k, kpi_id in enumerate(ritual.kpis or []):
             if kpi_id not in kpis:
                 yield f"{where}.kpis[{k}]", unknown("KPI", kpi_id, kpis)
+        if ritual.approval is not None:
+            for field, message in approval_problems(ritual.approval, ritual.owner, people):
+                yield f"{where}.approval.{field}", message
 
 
 def _source_problems(source: SqlSource | CsvSource | HttpSource) -> Iterator[tuple[str, str]]:

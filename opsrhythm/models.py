@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from opsrhythm.approval_models import ApprovalPlan, ApprovalResult, ApprovalStatus
 from opsrhythm.periods import PERIOD_PATTERN
 
 Period = Annotated[str, Field(pattern=PERIOD_PATTERN)]
@@ -74,6 +75,7 @@ class ReportPlan(BaseModel):
     kpis: list[KpiPlan]
     sources: list[SourcePlan]
     audiences: list[AudiencePlan]
+    approval: ApprovalPlan | None = Field(default=None, description="Sign-off before sending.")
 
 
 class GatherSourceInput(BaseModel):
@@ -195,6 +197,9 @@ class KpiReportResult(BaseModel):
     archive_location: str
     deliveries: list[DeliveryResult]
     kpis_without_data: list[str] = Field(default_factory=list)
+    approval: ApprovalResult | None = Field(
+        default=None, description="How the sign-off ended; rejected means nothing was sent."
+    )
 
 
 class ReportStatus(BaseModel):
@@ -203,3 +208,4 @@ class ReportStatus(BaseModel):
     ritual_id: str
     period: Period | None
     step: str
+    approval: ApprovalStatus | None = None

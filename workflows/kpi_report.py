@@ -1,4 +1,4 @@
-"""The monthly KPI report: plan, gather, analyse, render, send; deterministic code only."""
+"""The monthly KPI report: plan, gather, analyse, render, (approve,) send; deterministic only."""
 
 from __future__ import annotations
 
@@ -14,21 +14,26 @@ with workflow.unsafe.imports_passed_through():
     from activities.kpi_data import KpiDataActivities
     from activities.reporting import ReportingActivities
     from opsrhythm import search_attributes
+    from opsrhythm.approval_models import ApprovalDraft, ApprovalResult
     from opsrhythm.kpi_math import analyse_report, periods_needed
     from opsrhythm.models import (
         DeliveryResult,
         FailedRecipient,
         FailureNoticeInput,
         GatherSourceInput,
+        KpiFigures,
         KpiReportInput,
         KpiReportResult,
         PlanReportInput,
+        RenderedReport,
         RenderReportInput,
         ReportPlan,
         ReportStatus,
         SendEmailInput,
     )
     from opsrhythm.periods import Month
+    from opsrhythm.report_draft import report_context, report_draft
+    from workflows.approval import ApprovalSteps
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 SEND_RETRY = RetryPolicy(
@@ -48,15 +53,22 @@ def rerun_command(ritual_id: str, period: str) -> str:
 
 
 @workflow.defn
-class KpiReportWorkflow:
+class KpiReportWorkflow(ApprovalSteps):
     def __init__(self) -> None:
+        super().__init__()
         self._ritual_id = ""
         self._period: str | None = None
         self._step = "starting"
 
     @workflow.query
     def status(self) -> ReportStatus:
-        return ReportStatus(ritual_id=self._ritual_id, period=self._period, step=self._step)
+        gate = self.approval_gate
+        return ReportStatus(
+            ritual_id=self._ritual_id,
+            period=self._period,
+            step=self._step,
+            approval=gate.status(workflow.info().workflow_id) if gate.plan else None,
+        )
 
     @workflow.run
     async def run(self, input: KpiReportInput) -> KpiReportResult:
@@ -71,10 +83,12 @@ class KpiReportWorkflow:
             retry_policy=SOURCE_RETRY,
         )
         try:
-            return await self._report(plan, period)
+            result = await self._report(plan, period)
         except (ActivityError, ApplicationError) as failure:
             await self._notify_owner(plan, _describe(failure))
             raise
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
 
     def _resolve_period(self, input: KpiReportInput) -> Month:
         if input.period is not None:
@@ -89,6 +103,39 @@ class KpiReportWorkflow:
         return period
 
     async def _report(self, plan: ReportPlan, period: Month) -> KpiReportResult:
+        rendered, figures = await self._draft(plan, period)
+        if plan.approval is None:
+            return await self._deliver(plan, rendered, figures, None)
+
+        async def redraft() -> ApprovalDraft:
+            nonlocal rendered, figures
+            rendered, figures = await self._draft(plan, period)
+            self._step = "awaiting approval"
+            return report_draft(plan, figures, rendered)
+
+        self._step = "awaiting approval"
+        approval = await self.approval_gate.run(
+            plan.approval,
+            report_context(workflow.info().workflow_id, plan),
+            report_draft(plan, figures, rendered),
+            redraft,
+        )
+        if approval.outcome == "approved":
+            return await self._deliver(plan, rendered, figures, approval)
+        self._step = "rejected"
+        return KpiReportResult(
+            workflow_id=workflow.info().workflow_id,
+            ritual_id=plan.ritual_id,
+            period=plan.period,
+            archive_location=rendered.archive_location,
+            deliveries=[],
+            approval=approval,
+        )
+
+    async def _draft(
+        self, plan: ReportPlan, period: Month
+    ) -> tuple[RenderedReport, list[KpiFigures]]:
+        """Gather, analyse and render: the first draft, and each one after a request for changes."""
         self._step = "gathering"
         months = [str(month) for month in periods_needed(period)]
         outcomes = await asyncio.gather(
@@ -130,7 +177,16 @@ class KpiReportWorkflow:
             RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures),
             start_to_close_timeout=timedelta(minutes=2),
         )
+        return rendered, figures
 
+    async def _deliver(
+        self,
+        plan: ReportPlan,
+        rendered: RenderedReport,
+        figures: list[KpiFigures],
+        approval: ApprovalResult | None,
+    ) -> KpiReportResult:
+        workflow_id = workflow.info().workflow_id
         self._step = "sending"
         recipients = {a.audience_id: a.recipients for a in plan.audiences}
         deliveries = await asyncio.gather(
@@ -170,6 +226,7 @@ class KpiReportWorkflow:
             archive_location=rendered.archive_location,
             deliveries=list(deliveries),
             kpis_without_data=[f.kpi.kpi_id for f in figures if f.value is None],
+            approval=approval,
         )
 
     async def _send(self, input: SendEmailInput) -> DeliveryResult:

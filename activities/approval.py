@@ -1,0 +1,35 @@
+"""Activities that render approval emails and owner notices; the email activity sends them.
+
+Rendering signs each approver's links in the worker, where OPSRHYTHM_SECRET lives, so neither
+the secret nor the links ever enter workflow history: only the stored emails' paths do.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from opsrhythm.approval_models import ApprovalEmailInput, ApprovalEmails, ApprovalNoticeInput
+from opsrhythm.approval_rendering import ApprovalRenderer
+from opsrhythm.rendering import RenderError
+
+
+class ApprovalActivities:
+    def __init__(self, renderer: ApprovalRenderer) -> None:
+        self._renderer = renderer
+
+    @activity.defn
+    def render_approval_emails(self, input: ApprovalEmailInput) -> ApprovalEmails:
+        """One request, reminder or escalation email per recipient, each with its own links."""
+        try:
+            return self._renderer.render_emails(input)
+        except RenderError as error:
+            raise ApplicationError(str(error), type="RenderError", non_retryable=True) from None
+
+    @activity.defn
+    def render_approval_notice(self, input: ApprovalNoticeInput) -> str:
+        """The owner's notice of an approval event; returns the stored email's path."""
+        try:
+            return self._renderer.render_notice(input)
+        except RenderError as error:
+            raise ApplicationError(str(error), type="RenderError", non_retryable=True) from None

@@ -1,0 +1,142 @@
+"""Signed approval links: one token per approver and request, with an expiry, and CSRF values.
+
+A token is ``<claims>.<signature>``: base64url JSON claims (workflow id, round, approver, expiry,
+nonce) and their HMAC-SHA256 under OPSRHYTHM_SECRET. It proves that OpsRhythm sent this link to
+this approver; single use is recorded in the database (``approval_store``), not in the token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
+
+SECRET_ENV = "OPSRHYTHM_SECRET"
+PUBLIC_URL_ENV = "OPSRHYTHM_PUBLIC_URL"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+MIN_SECRET_LENGTH = 16
+
+
+class LinkError(Exception):
+    """A link that must not be honoured; ``status`` is the HTTP status to answer with."""
+
+    status = 403
+
+
+class ForgedLink(LinkError):
+    status = 403
+
+
+class ExpiredLink(LinkError):
+    status = 410
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    workflow_id: str
+    round: int
+    approver: str
+    expires: datetime
+    nonce: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class LinkSigner:
+    def __init__(self, secret: str) -> None:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters long")
+        self._key = secret.encode()
+
+    def _mac(self, purpose: str, *parts: str) -> str:
+        message = "\0".join((purpose, *parts)).encode()
+        return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
+
+    def issue(self, workflow_id: str, round: int, approver: str, expires: datetime) -> str:
+        claims = {
+            "w": workflow_id,
+            "r": round,
+            "a": approver.strip().lower(),
+            "e": int(expires.timestamp()),
+            "n": secrets.token_hex(16),
+        }
+        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        return f"{body}.{self._mac('link', body)}"
+
+    def verify(self, token: str, now: datetime | None = None) -> LinkClaims:
+        """The token's claims; ForgedLink if it was not signed here, ExpiredLink if too old."""
+        body, _, signature = token.partition(".")
+        if not body or not hmac.compare_digest(signature, self._mac("link", body)):
+            raise ForgedLink(
+                "This link is not valid: it was not issued by OpsRhythm or was altered."
+            )
+        try:
+            raw = json.loads(_unb64(body))
+            claims = LinkClaims(
+                workflow_id=str(raw["w"]),
+                round=int(raw["r"]),
+                approver=str(raw["a"]),
+                expires=datetime.fromtimestamp(int(raw["e"]), UTC),
+                nonce=str(raw["n"]),
+            )
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise ForgedLink("This link is not valid.") from None
+        if (now or datetime.now(UTC)) >= claims.expires:
+            raise ExpiredLink(
+                f"This link expired at {claims.expires:%Y-%m-%d %H:%M} UTC. "
+                "Use the command in the email, or ask the ritual's owner."
+            )
+        return claims
+
+    def csrf_value(self, token: str, browser_nonce: str) -> str:
+        """Binds a form to both the link and the browser's cookie (a signed double submit)."""
+        return self._mac("csrf", token, browser_nonce)
+
+    def csrf_ok(self, token: str, browser_nonce: str, submitted: str) -> bool:
+        if not browser_nonce or not submitted:
+            return False
+        return hmac.compare_digest(submitted, self.csrf_value(token, browser_nonce))
+
+
+def signer_from_environment(environ: Mapping[str, str] | None = None) -> LinkSigner | None:
+    """A signer from OPSRHYTHM_SECRET, or None when it is not set (emails then carry no links).
+
+    A secret too short to be safe is a ConfigError, which the CLI prints as one line.
+    """
+    from opsrhythm.config_loader import ConfigError, ConfigProblem
+
+    secret = (os.environ if environ is None else environ).get(SECRET_ENV, "").strip()
+    try:
+        return LinkSigner(secret) if secret else None
+    except ValueError as error:
+        raise ConfigError("environment", [ConfigProblem(SECRET_ENV, str(error))]) from None
+
+
+def public_url(environ: Mapping[str, str] | None = None) -> str:
+    url = (os.environ if environ is None else environ).get(PUBLIC_URL_ENV, "").strip()
+    return (url or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def approval_path(workflow_id: str, approver: str) -> str:
+    return f"/approvals/{quote(workflow_id, safe='')}/{quote(approver.lower(), safe='@')}"
+
+
+def decision_link(
+    base_url: str, claims_token: str, workflow_id: str, approver: str, action: str
+) -> str:
+    query = urlencode({"token": claims_token, "action": action})
+    return f"{base_url}{approval_path(workflow_id, approver)}?{query}"

@@ -1,0 +1,106 @@
+"""End to end in headless Chromium: from the approval email in the outbox to the sent report."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from opsrhythm.approval_links import LinkSigner
+from opsrhythm.approval_store import UsedLinks
+from opsrhythm.config import Approval, OpsRhythmConfig
+from opsrhythm.ledger import SendLedger
+from opsrhythm.mail.outbox import OutboxTransport
+from opsrhythm.models import KpiReportInput
+from opsrhythm.web import create_app
+from tests.browser.cdp import CHROMIUM, chromium_page
+from tests.web.live_server import live_server
+from worker import build_worker
+from workflows.kpi_report import KpiReportWorkflow
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.dev_server,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: apt-get install chromium"
+    ),
+]
+SECRET = "browser-test-secret-0123456789abcdef"
+
+
+def request_to_dev(outbox: Path) -> EmailMessage | None:
+    found = sorted(outbox.glob("*approval-request-r1*dev.patel@acme.example*.eml"))
+    if not found:
+        return None
+    message = BytesParser(policy=policy.default).parsebytes(found[0].read_bytes())
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+async def approval_email(outbox: Path) -> EmailMessage:
+    """The request email to Dev, once the worker has written it (30 s at most)."""
+    for _ in range(600):
+        message = request_to_dev(outbox)
+        if message is not None:
+            return message
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no approval request in {outbox}")
+
+
+async def test_approve_from_the_email_link_sends_the_report(
+    dev_server_env: WorkflowEnvironment,
+    example_config: OpsRhythmConfig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Open the Approve link from the outbox, press Approve, and the report goes to everyone."""
+    ritual = example_config.rituals[0]
+    example_config.rituals[0] = ritual.model_copy(update={"approval": Approval(approvers=["dev"])})
+    client = dev_server_env.client
+    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    app = create_app(client, LinkSigner(SECRET), used)
+    outbox, task_queue = tmp_path / "outbox", str(uuid.uuid4())
+    async with live_server(app) as base:
+        monkeypatch.setenv("OPSRHYTHM_SECRET", SECRET)
+        monkeypatch.setenv("OPSRHYTHM_PUBLIC_URL", base)
+        worker = build_worker(
+            client,
+            example_config,
+            task_queue=task_queue,
+            transport=OutboxTransport(outbox, example_config.email),
+            ledger=SendLedger.from_url(f"sqlite:///{tmp_path / 'ledger.db'}"),
+            archive_dir=tmp_path / "archive",
+        )
+        async with worker:
+            handle = await client.start_workflow(
+                KpiReportWorkflow.run,
+                KpiReportInput(ritual_id=ritual.id, period="2026-10"),
+                id=f"{ritual.id}-2026-10-{uuid.uuid4().hex[:8]}",
+                task_queue=task_queue,
+            )
+            body = (await approval_email(outbox)).get_body(preferencelist=("plain",))
+            assert body is not None
+            match = re.search(r"Approve: (\S+)", body.get_content())
+            assert match is not None
+            async with chromium_page(tmp_path / "chromium") as page:
+                await page.goto(match.group(1))
+                await page.click("#approve")
+                title = await page.wait_for(
+                    "document.getElementById('title')?.textContent", seconds=20
+                )
+            result = await asyncio.wait_for(handle.result(), timeout=60)
+    used.close()
+    assert "Thank you: your decision was recorded" == title
+    assert result.approval is not None
+    assert ("approved", ["email-link"]) == (
+        result.approval.outcome,
+        [e.channel for e in result.approval.audit],
+    )
+    assert {a for a in ritual.audiences} == {d.audience_id for d in result.deliveries if d.sent}

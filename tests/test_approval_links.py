@@ -1,0 +1,82 @@
+"""Signed approval links and their single-use record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from opsrhythm.approval_links import ExpiredLink, ForgedLink, LinkSigner, signer_from_environment
+from opsrhythm.approval_store import UsedLinks
+from opsrhythm.config_loader import ConfigError
+
+SIGNER = LinkSigner("a-secret-that-is-long-enough")
+LATER = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
+
+
+def test_token_round_trips_its_claims() -> None:
+    """A token names the workflow, round and approver (lower-cased) it was issued for."""
+    claims = SIGNER.verify(SIGNER.issue("wf-1", 2, "Dev@Acme.example", LATER), LATER - timedelta(1))
+    assert ("wf-1", 2, "dev@acme.example", LATER) == (
+        claims.workflow_id,
+        claims.round,
+        claims.approver,
+        claims.expires,
+    )
+
+
+def test_altered_claims_are_forged() -> None:
+    """Changing any character of the claims breaks the signature."""
+    token = SIGNER.issue("wf-1", 1, "dev@acme.example", LATER)
+    body, _, signature = token.partition(".")
+    tampered = ("A" if body[0] != "A" else "B") + body[1:] + "." + signature
+    with pytest.raises(ForgedLink):
+        SIGNER.verify(tampered, LATER - timedelta(1))
+
+
+def test_other_secret_is_forged() -> None:
+    """A token signed with another secret is refused."""
+    token = LinkSigner("another-secret-long-enough").issue("wf-1", 1, "dev@acme.example", LATER)
+    with pytest.raises(ForgedLink):
+        SIGNER.verify(token, LATER - timedelta(1))
+
+
+def test_expired_token_is_refused() -> None:
+    """At its expiry a token stops working."""
+    with pytest.raises(ExpiredLink):
+        SIGNER.verify(SIGNER.issue("wf-1", 1, "dev@acme.example", LATER), LATER)
+
+
+def test_csrf_value_is_bound_to_link_and_browser() -> None:
+    """The form value only matches the same link in the same browser."""
+    value = SIGNER.csrf_value("token-a", "browser-1")
+    assert (True, False, False, False) == (
+        SIGNER.csrf_ok("token-a", "browser-1", value),
+        SIGNER.csrf_ok("token-b", "browser-1", value),
+        SIGNER.csrf_ok("token-a", "browser-2", value),
+        SIGNER.csrf_ok("token-a", "", value),
+    )
+
+
+def test_short_secret_is_refused() -> None:
+    """A guessable secret is a configuration error, named after its variable."""
+    with pytest.raises(ConfigError) as error:
+        signer_from_environment({"OPSRHYTHM_SECRET": "short"})
+    assert "environment: OPSRHYTHM_SECRET: must be at least 16 characters long" == str(error.value)
+
+
+def test_no_secret_means_no_links() -> None:
+    """Without OPSRHYTHM_SECRET there is no signer, so emails carry commands only."""
+    assert signer_from_environment({}) is None
+
+
+def test_link_is_claimed_once(tmp_path: Path) -> None:
+    """The first claim of a nonce wins; a second is refused until released."""
+    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    first = used.claim("n1", "wf-1", "dev@acme.example", "approve")
+    second = used.claim("n1", "wf-1", "dev@acme.example", "approve")
+    used.release("n1")
+    third = used.claim("n1", "wf-1", "dev@acme.example", "approve")
+    used.close()
+    assert (True, False, True) == (first, second, third)

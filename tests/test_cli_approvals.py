@@ -1,0 +1,149 @@
+"""Deciding from a terminal: the opsrhythm approval commands and the stock temporal CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+import starter
+from opsrhythm import cli_approvals
+from opsrhythm.temporal_runtime import find_binary
+from tests.conftest import REPO
+from tests.workflows.approval_fakes import (
+    DEV,
+    GRACE,
+    ApprovalFakes,
+    approval,
+    approval_state,
+    running_report,
+)
+
+pytestmark = pytest.mark.dev_server
+
+
+async def cli(
+    env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, str, str]:
+    args = starter.build_parser().parse_args(argv)
+    code = await cli_approvals.run(args, env.client)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def test_approve_lets_the_report_continue(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`opsrhythm approve ID --as EMAIL` records a CLI decision and the report is sent."""
+    fakes = ApprovalFakes(approval())
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        code, out, _ = await cli(dev_server_env, capsys, "approve", handle.id, "--as", DEV.email)
+        result = await handle.result()
+    assert (0, True) == (code, "Approval: approved" in out)
+    assert result.approval is not None
+    assert ["cli"] == [e.channel for e in result.approval.audit]
+
+
+async def test_refusal_is_one_line_and_exit_1(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unauthorised approver gets the workflow's reason on one stderr line, exit 1."""
+    fakes = ApprovalFakes(approval())
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        code, _, err = await cli(
+            dev_server_env, capsys, "reject", handle.id, "--as", GRACE.email, "--reason", "no"
+        )
+        await handle.terminate()
+    assert (1, f"opsrhythm: refused: {GRACE.email} is not an approver of this request\n") == (
+        code,
+        err,
+    )
+
+
+async def test_status_shows_step_pending_and_decisions(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`opsrhythm status ID` names the step, who is still awaited and who decided how."""
+    fakes = ApprovalFakes(approval(policy="n_of_m", required=2))
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        await cli(
+            dev_server_env, capsys, "approve", handle.id, "--as", DEV.email, "--comment", "ok"
+        )
+        code, out, _ = await cli(dev_server_env, capsys, "status", handle.id)
+        await handle.terminate()
+    lines = out.splitlines()
+    assert (0, f"{handle.id}: awaiting approval") == (code, lines[0])
+    assert "waiting for: Chloé Dubois <chloe@acme.example>, Ben Carter <ben@acme.example>" in out
+    assert f'{DEV.email}  approve  via cli  "ok"' in out
+
+
+async def test_pending_lists_open_approvals_for_an_approver(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`opsrhythm pending --as EMAIL` lists the runs awaiting that approver, and only those."""
+    fakes = ApprovalFakes(approval())
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        mine = ""
+        for _ in range(50):  # the dev server's visibility list catches up within moments
+            _, mine, _ = await cli(dev_server_env, capsys, "pending", "--as", DEV.email)
+            if handle.id in mine:
+                break
+            await asyncio.sleep(0.1)
+        _, theirs, _ = await cli(dev_server_env, capsys, "pending", "--as", GRACE.email)
+        await handle.terminate()
+    assert (True, False) == (handle.id in mine, handle.id in theirs)
+
+
+async def test_decision_after_completion_is_refused(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once the run has finished, a decision says so and exits 1."""
+    fakes = ApprovalFakes(approval())
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        await cli(dev_server_env, capsys, "approve", handle.id, "--as", DEV.email)
+        await handle.result()
+        code, _, err = await cli(dev_server_env, capsys, "approve", handle.id, "--as", DEV.email)
+    assert (
+        1,
+        f"opsrhythm: refused: {handle.id} has already completed: no decision can change it\n",
+    ) == (
+        code,
+        err,
+    )
+
+
+def readme_update_line(workflow_id: str, approver: str) -> list[str]:
+    """The README's `temporal workflow update execute` line, for this run and approver."""
+    text = (REPO / "README.md").read_text()
+    line = next(row for row in text.splitlines() if row.startswith("temporal workflow update"))
+    line = line.replace("monthly-kpi-report-2026-10", workflow_id)
+    return shlex.split(line.replace("dev.patel@acme.example", approver))
+
+
+async def test_stock_temporal_cli_update_approves(dev_server_env: WorkflowEnvironment) -> None:
+    """The README's `temporal workflow update execute` line approves, as channel temporal-cli."""
+    fakes = ApprovalFakes(approval())
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        _, *argv = readme_update_line(handle.id, DEV.email)
+        address = dev_server_env.client.service_client.config.target_host
+        process = await asyncio.create_subprocess_exec(
+            find_binary("temporal"),
+            *argv,
+            "--address",
+            address,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        result = await handle.result()
+    assert 0 == process.returncode, output.decode()
+    assert result.approval is not None
+    assert [(DEV.email, "temporal-cli")] == [(e.actor, e.channel) for e in result.approval.audit]

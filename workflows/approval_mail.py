@@ -1,0 +1,82 @@
+"""The approval step's emails, from inside a workflow: render them, then send each one.
+
+Rendering (and signing the links) happens in an activity, in the worker; sending goes through
+the ordinary ``send_email`` activity and its ledger, with click tracking off so the provider
+never rewrites the signed links. Deterministic code only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.approval import ApprovalActivities
+    from activities.email import EmailActivities
+    from opsrhythm.approval_models import (
+        ApprovalContext,
+        ApprovalEmailInput,
+        ApprovalNoticeInput,
+        Contact,
+    )
+    from opsrhythm.models import DeliveryResult, Recipient, SendEmailInput
+
+EMAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=10,
+)
+APPROVAL_AUDIENCE = "approval"
+
+
+async def email_approvers(input: ApprovalEmailInput, label: str) -> None:
+    """Each recipient's own email (their own links); ``label`` keeps ledger keys apart."""
+    if not input.recipients:
+        return
+    emails = await workflow.execute_activity_method(
+        ApprovalActivities.render_approval_emails,
+        input,
+        start_to_close_timeout=timedelta(minutes=1),
+    )
+    await asyncio.gather(
+        *(send(input.context, m.path, m.recipient, f"approval-{label}") for m in emails.messages)
+    )
+
+
+async def notify_owner(notice: ApprovalNoticeInput) -> None:
+    """Tell the ritual's owner; a failure here is logged, never allowed to stop the ritual."""
+    try:
+        path = await workflow.execute_activity_method(
+            ApprovalActivities.render_approval_notice,
+            notice,
+            start_to_close_timeout=timedelta(minutes=1),
+        )
+        label = f"approval-notice-r{notice.round}-{notice.event}"
+        await send(notice.context, path, notice.owner, label)
+    except ActivityError as error:
+        workflow.logger.error("Could not tell the owner (%s): %s", notice.event, error)
+
+
+async def send(
+    context: ApprovalContext, path: str, recipient: Contact, kind: str
+) -> DeliveryResult:
+    return await workflow.execute_activity_method(
+        EmailActivities.send_email,
+        SendEmailInput(
+            workflow_id=context.workflow_id,
+            ritual_id=context.ritual_id,
+            period=context.period,
+            audience_id=APPROVAL_AUDIENCE,
+            message_kind=kind,
+            message_path=path,
+            recipients=[Recipient(name=recipient.name, email=recipient.email)],
+            disable_click_tracking=True,
+        ),
+        start_to_close_timeout=timedelta(minutes=5),
+        heartbeat_timeout=timedelta(minutes=1),
+        retry_policy=EMAIL_RETRY,
+    )
