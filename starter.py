@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from opsrhythm import cli_approvals, cli_schedules
+from opsrhythm.approvals import cli as cli_approvals
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import ConfigError, load_config
 from opsrhythm.periods import Month
+from opsrhythm.schedules import cli as cli_schedules
 from opsrhythm.temporal_runtime import TemporalUnavailable
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent / "examples" / "acme" / "opsrhythm.yaml"

@@ -22,8 +22,8 @@ from activities.email import EmailActivities
 from activities.kpi_data import KpiDataActivities
 from activities.reporting import ReportingActivities
 from opsrhythm import __version__
-from opsrhythm.approval_links import public_url, signer_from_environment
-from opsrhythm.approval_rendering import ApprovalRenderer
+from opsrhythm.approvals.links import public_url, signer_from_environment
+from opsrhythm.approvals.rendering import ApprovalRenderer
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.ledger_keys import default_database_url
 from opsrhythm.mail.transport import MailTransport, transport_from_environment

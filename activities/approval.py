@@ -9,8 +9,8 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.approval_models import ApprovalEmailInput, ApprovalEmails, ApprovalNoticeInput
-from opsrhythm.approval_rendering import ApprovalRenderer
+from opsrhythm.approvals.models import ApprovalEmailInput, ApprovalEmails, ApprovalNoticeInput
+from opsrhythm.approvals.rendering import ApprovalRenderer
 from opsrhythm.rendering import RenderError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.approval_plan import approval_plan
+from opsrhythm.approvals.plan import approval_plan
 from opsrhythm.config import CsvSource, OpsRhythmConfig, SqlSource
 from opsrhythm.models import (
     AudiencePlan,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import ValidationError
 
-from opsrhythm.approval_plan import approval_problems
+from opsrhythm.approvals.plan import approval_problems
 from opsrhythm.config import CsvSource, HttpSource, OpsRhythmConfig, SqlSource
 
 DEFAULT_CONFIG_FILE = "opsrhythm.yaml"

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from opsrhythm.approval_models import ApprovalPlan, ApprovalResult, ApprovalStatus
+from opsrhythm.approvals.models import ApprovalPlan, ApprovalResult, ApprovalStatus
 from opsrhythm.periods import PERIOD_PATTERN
 
 Period = Annotated[str, Field(pattern=PERIOD_PATTERN)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opsrhythm.approval_models import ApprovalContext, ApprovalDraft
+from opsrhythm.approvals.models import ApprovalContext, ApprovalDraft
 from opsrhythm.formatting import format_change, format_value, status_label
 from opsrhythm.models import KpiFigures, RenderedReport, ReportPlan
 from opsrhythm.periods import Month

@@ -21,16 +21,16 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from temporalio.client import Client
 
-from opsrhythm.approval_client import (
+from opsrhythm.approvals.client import (
     ApprovalNotFound,
     ApprovalUnavailable,
     DecisionRefused,
     approval_status,
     send_decision,
 )
-from opsrhythm.approval_links import LinkClaims, LinkError, LinkSigner
-from opsrhythm.approval_models import ApprovalDecision
-from opsrhythm.approval_store import UsedLinks
+from opsrhythm.approvals.links import LinkClaims, LinkError, LinkSigner
+from opsrhythm.approvals.models import ApprovalDecision
+from opsrhythm.approvals.store import UsedLinks
 from opsrhythm.rendering import _render, default_templates_dir
 
 CSRF_COOKIE = "opsrhythm_csrf"
@@ -200,7 +200,7 @@ def serve(host: str, port: int) -> int:
 
     import uvicorn
 
-    from opsrhythm.approval_links import SECRET_ENV, public_url, signer_from_environment
+    from opsrhythm.approvals.links import SECRET_ENV, public_url, signer_from_environment
     from opsrhythm.config_loader import ConfigError
     from opsrhythm.ledger_keys import default_database_url
     from opsrhythm.temporal_runtime import TemporalUnavailable, connect

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from opsrhythm.approval_plan import approval_plan, duration_seconds, reminder_offsets
+from opsrhythm.approvals.plan import approval_plan, duration_seconds, reminder_offsets
 from opsrhythm.config_loader import parse_config
 from tests.conftest import EXAMPLE_CONFIG
 from tests.test_config import problems_for

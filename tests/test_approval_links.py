@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from opsrhythm.approval_links import ExpiredLink, ForgedLink, LinkSigner, signer_from_environment
-from opsrhythm.approval_store import UsedLinks
+from opsrhythm.approvals.links import ExpiredLink, ForgedLink, LinkSigner, signer_from_environment
+from opsrhythm.approvals.store import UsedLinks
 from opsrhythm.config_loader import ConfigError
 
 SIGNER = LinkSigner("a-secret-that-is-long-enough")

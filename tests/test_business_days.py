@@ -6,8 +6,13 @@ from datetime import date
 
 import pytest
 
-from opsrhythm.business_days import holiday_dates, is_business_day, nth_business_day, nth_weekday
 from opsrhythm.periods import Month
+from opsrhythm.schedules.business_days import (
+    holiday_dates,
+    is_business_day,
+    nth_business_day,
+    nth_weekday,
+)
 
 ENGLAND = holiday_dates("GB", "ENG", range(2025, 2029))
 

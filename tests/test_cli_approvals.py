@@ -9,7 +9,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 import starter
-from opsrhythm import cli_approvals
+from opsrhythm.approvals import cli as cli_approvals
 from opsrhythm.temporal_runtime import find_binary
 from tests.conftest import REPO
 from tests.workflows.approval_fakes import (

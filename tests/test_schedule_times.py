@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opsrhythm.periods import Month
-from opsrhythm.schedule_config import Schedule
-from opsrhythm.schedule_spec import calendar_entries
-from opsrhythm.schedule_times import (
+from opsrhythm.schedules.config import Schedule
+from opsrhythm.schedules.spec import calendar_entries
+from opsrhythm.schedules.times import (
     Window,
     describe_rule,
     fire_dates,

@@ -32,16 +32,17 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from opsrhythm import schedule_commands, search_attributes
+from opsrhythm import search_attributes
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.models import KpiReportInput, PlanReportInput, ReportPlan
 from opsrhythm.periods import Month
-from opsrhythm.schedule_config import Schedule as ScheduleRule
-from opsrhythm.schedule_models import ScheduledRunResult
-from opsrhythm.schedule_spec import desired_schedule
-from opsrhythm.schedule_sync import describe_or_none
-from opsrhythm.schedule_times import fire_times_reporting, period_for_run, schedule_id
-from opsrhythm.schedule_views import list_schedules, status
+from opsrhythm.schedules import commands as schedule_commands
+from opsrhythm.schedules.config import Schedule as ScheduleRule
+from opsrhythm.schedules.models import ScheduledRunResult
+from opsrhythm.schedules.spec import desired_schedule
+from opsrhythm.schedules.sync import describe_or_none
+from opsrhythm.schedules.times import fire_times_reporting, period_for_run, schedule_id
+from opsrhythm.schedules.views import list_schedules, status
 from tests.workflows.test_kpi_report import FakeActivities
 from workflows.kpi_report import KpiReportWorkflow, report_workflow_id
 from workflows.scheduled_run import ScheduledRitualWorkflow

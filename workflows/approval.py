@@ -16,8 +16,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from opsrhythm import approval_policy as policy
-    from opsrhythm.approval_models import (
+    from opsrhythm.approvals import policy
+    from opsrhythm.approvals.models import (
         SYSTEM_ACTOR,
         ApprovalContext,
         ApprovalDecision,

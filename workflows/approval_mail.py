@@ -17,7 +17,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.approval import ApprovalActivities
     from activities.email import EmailActivities
-    from opsrhythm.approval_models import (
+    from opsrhythm.approvals.models import (
         ApprovalContext,
         ApprovalEmailInput,
         ApprovalNoticeInput,

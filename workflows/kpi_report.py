@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.kpi_data import KpiDataActivities
     from activities.reporting import ReportingActivities
     from opsrhythm import search_attributes
-    from opsrhythm.approval_models import ApprovalDraft, ApprovalResult
+    from opsrhythm.approvals.models import ApprovalDraft, ApprovalResult
     from opsrhythm.kpi_math import analyse_report, periods_needed
     from opsrhythm.models import (
         DeliveryResult,

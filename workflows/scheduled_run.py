@@ -14,8 +14,8 @@ from temporalio.exceptions import ApplicationError, ChildWorkflowError, Workflow
 with workflow.unsafe.imports_passed_through():
     from opsrhythm import search_attributes
     from opsrhythm.models import KpiReportInput, ReportStatus
-    from opsrhythm.schedule_models import ScheduledRunInput, ScheduledRunResult
-    from opsrhythm.schedule_times import period_for_run
+    from opsrhythm.schedules.models import ScheduledRunInput, ScheduledRunResult
+    from opsrhythm.schedules.times import period_for_run
     from workflows.kpi_report import KpiReportWorkflow, report_workflow_id, rerun_command
 
 

@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from activities.approval import ApprovalActivities
-from opsrhythm.approval_links import LinkSigner
-from opsrhythm.approval_models import (
+from opsrhythm.approvals.links import LinkSigner
+from opsrhythm.approvals.models import (
     ApprovalContext,
     ApprovalDraft,
     ApprovalEmailInput,
     ApprovalNoticeInput,
     Contact,
 )
-from opsrhythm.approval_rendering import ApprovalRenderer
+from opsrhythm.approvals.rendering import ApprovalRenderer
 from opsrhythm.models import RenderedEmail
 from opsrhythm.rendering import default_templates_dir
 

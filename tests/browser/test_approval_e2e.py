@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from opsrhythm.approval_links import LinkSigner
-from opsrhythm.approval_store import UsedLinks
+from opsrhythm.approvals.links import LinkSigner
+from opsrhythm.approvals.store import UsedLinks
 from opsrhythm.config import Approval, OpsRhythmConfig
 from opsrhythm.ledger import SendLedger
 from opsrhythm.mail.outbox import OutboxTransport

@@ -12,9 +12,9 @@ import httpx
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from opsrhythm.approval_links import LinkSigner, decision_link
-from opsrhythm.approval_models import ApprovalStatus, Contact
-from opsrhythm.approval_store import UsedLinks
+from opsrhythm.approvals.links import LinkSigner, decision_link
+from opsrhythm.approvals.models import ApprovalStatus, Contact
+from opsrhythm.approvals.store import UsedLinks
 from opsrhythm.web import CSRF_COOKIE, create_app
 from tests.web.live_server import live_server
 from tests.workflows.approval_fakes import (

@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
-from opsrhythm.approval_models import (
+from opsrhythm.approvals.models import (
     ApprovalDecision,
     ApprovalEmailInput,
     ApprovalEmails,

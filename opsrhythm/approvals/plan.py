@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from opsrhythm.approval_models import ApprovalPlan, Contact
+from opsrhythm.approvals.models import ApprovalPlan, Contact
 from opsrhythm.config import Approval, OpsRhythmConfig, Ritual
 
 _PART = re.compile(r"(\d+)([dhm])")

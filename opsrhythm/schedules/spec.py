@@ -2,7 +2,7 @@
 whether the one there still matches.
 
 Calendar rules become explicit calendar entries, one per month with fire days, for the window
-of months around now (``schedule_times.Window``); cron goes to the server as it is. The
+of months around now (``schedules.times.Window``); cron goes to the server as it is. The
 action's memo records fingerprints of the rule and of the fire times, so ``schedule sync``
 can say what changed without parsing the server's normalised spec back.
 """
@@ -33,9 +33,9 @@ from temporalio.converter import default as default_converter
 
 from opsrhythm import search_attributes
 from opsrhythm.config import OpsRhythmConfig, Ritual
-from opsrhythm.schedule_config import parse_duration
-from opsrhythm.schedule_models import ScheduledRunInput
-from opsrhythm.schedule_times import Window, describe_rule, fire_times, schedule_id
+from opsrhythm.schedules.config import parse_duration
+from opsrhythm.schedules.models import ScheduledRunInput
+from opsrhythm.schedules.times import Window, describe_rule, fire_times, schedule_id
 from workflows.scheduled_run import ScheduledRitualWorkflow
 
 MEMO_KEY = "opsrhythm"

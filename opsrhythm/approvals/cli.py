@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from opsrhythm.approval_client import (
+from opsrhythm.approvals.client import (
     ApprovalNotFound,
     ApprovalUnavailable,
     DecisionRefused,
@@ -21,7 +21,7 @@ from opsrhythm.approval_client import (
     open_approvals,
     send_decision,
 )
-from opsrhythm.approval_models import ApprovalDecision, ApprovalStatus
+from opsrhythm.approvals.models import ApprovalDecision, ApprovalStatus
 from opsrhythm.temporal_runtime import TemporalUnavailable
 
 COMMANDS = ("approve", "reject", "request-changes", "pending", "web")

@@ -84,7 +84,8 @@ def console() -> Console:
 
 
 async def _run(args: argparse.Namespace, config: OpsRhythmConfig | None, out: Console) -> int:
-    from opsrhythm import schedule_commands, schedule_views
+    from opsrhythm.schedules import commands as schedule_commands
+    from opsrhythm.schedules import views as schedule_views
     from opsrhythm.temporal_runtime import connect
 
     if config is None:

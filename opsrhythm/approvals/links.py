@@ -2,7 +2,7 @@
 
 A token is ``<claims>.<signature>``: base64url JSON claims (workflow id, round, approver, expiry,
 nonce) and their HMAC-SHA256 under OPSRHYTHM_SECRET. It proves that OpsRhythm sent this link to
-this approver; single use is recorded in the database (``approval_store``), not in the token.
+this approver; single use is recorded in the database (``approvals.store``), not in the token.
 """
 
 from __future__ import annotations

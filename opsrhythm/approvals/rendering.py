@@ -12,8 +12,8 @@ import re
 import uuid
 from pathlib import Path
 
-from opsrhythm.approval_links import LinkSigner, decision_link
-from opsrhythm.approval_models import (
+from opsrhythm.approvals.links import LinkSigner, decision_link
+from opsrhythm.approvals.models import (
     ApprovalEmailInput,
     ApprovalEmails,
     ApprovalMessage,

@@ -21,10 +21,10 @@ from temporalio.service import RPCError
 
 from opsrhythm import search_attributes
 from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.schedule_models import ScheduledRunResult
-from opsrhythm.schedule_spec import DesiredSchedule, desired_schedule, differences
-from opsrhythm.schedule_sync import describe_or_none, desired_schedules, managed_schedule_ids
-from opsrhythm.schedule_times import period_for_run
+from opsrhythm.schedules.models import ScheduledRunResult
+from opsrhythm.schedules.spec import DesiredSchedule, desired_schedule, differences
+from opsrhythm.schedules.sync import describe_or_none, desired_schedules, managed_schedule_ids
+from opsrhythm.schedules.times import period_for_run
 from opsrhythm.temporal_runtime import TASK_QUEUE
 
 SCHEDULED = "ScheduledRitualWorkflow"

@@ -22,8 +22,8 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.schedule_spec import MANAGED_MEMO, DesiredSchedule, desired_schedule, differences
-from opsrhythm.schedule_times import SCHEDULE_PREFIX
+from opsrhythm.schedules.spec import MANAGED_MEMO, DesiredSchedule, desired_schedule, differences
+from opsrhythm.schedules.times import SCHEDULE_PREFIX
 
 PlanAction = Literal["create", "update", "unchanged", "delete", "keep"]
 CHANGES: tuple[PlanAction, ...] = ("create", "update", "delete")

@@ -18,7 +18,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from opsrhythm.approval_models import ApprovalDecision, ApprovalStatus
+from opsrhythm.approvals.models import ApprovalDecision, ApprovalStatus
 
 QUERY_TIMEOUT = timedelta(seconds=5)
 DECIDE_UPDATE = "decide"

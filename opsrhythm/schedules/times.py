@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from opsrhythm.business_days import (
+from opsrhythm.periods import Month
+from opsrhythm.schedules.business_days import (
     NO_HOLIDAYS,
     holiday_dates,
     nth_business_day,
     nth_weekday,
 )
-from opsrhythm.periods import Month
-from opsrhythm.schedule_config import WEEKDAYS, Schedule
+from opsrhythm.schedules.config import WEEKDAYS, Schedule
 
 SCHEDULE_PREFIX = "opsrhythm-"
 MONTHS_BACK = 24

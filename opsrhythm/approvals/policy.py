@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from opsrhythm.approval_models import ApprovalDecision, ApprovalPlan, AuditEntry, Contact
+from opsrhythm.approvals.models import ApprovalDecision, ApprovalPlan, AuditEntry, Contact
 
 Settlement = Literal["approved", "rejected", "changes_requested"]
 

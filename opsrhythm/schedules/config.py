@@ -1,7 +1,7 @@
 """A ritual's ``schedule:`` in the config: a calendar rule (or cron) with its timezone and policies.
 
-Only structure and validation live here; ``opsrhythm.schedule_times`` turns a rule into fire
-times and ``opsrhythm.schedule_spec`` into a Temporal Schedule.
+Only structure and validation live here; ``opsrhythm.schedules.times`` turns a rule into fire
+times and ``opsrhythm.schedules.spec`` into a Temporal Schedule.
 """
 
 from __future__ import annotations

@@ -19,14 +19,14 @@ from temporalio.client import (
     WorkflowFailureError,
 )
 
-from opsrhythm.cli_schedules import ScheduleUsageError
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.periods import Month
-from opsrhythm.schedule_config import parse_duration
-from opsrhythm.schedule_models import ScheduledRunResult
-from opsrhythm.schedule_spec import desired_schedule
-from opsrhythm.schedule_sync import apply_plan, describe_or_none, plan_lines, plan_sync
-from opsrhythm.schedule_times import fire_times_reporting, period_for_run, schedule_id
+from opsrhythm.schedules.cli import ScheduleUsageError
+from opsrhythm.schedules.config import parse_duration
+from opsrhythm.schedules.models import ScheduledRunResult
+from opsrhythm.schedules.spec import desired_schedule
+from opsrhythm.schedules.sync import apply_plan, describe_or_none, plan_lines, plan_sync
+from opsrhythm.schedules.times import fire_times_reporting, period_for_run, schedule_id
 from opsrhythm.temporal_runtime import TASK_QUEUE, check_search_attributes
 
 POLL = 0.3
