@@ -10,35 +10,16 @@ from __future__ import annotations
 import string
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
+from opsrhythm.config_types import Email, Slug, StrictModel, Timezone
 from opsrhythm.schedules.config import Schedule
-
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-
-
-def _check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {name!r} (use an IANA name such as Europe/London)"
-        ) from None
-    return name
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Organization(StrictModel):
     name: str
-    timezone: str = "UTC"
-
-    _tz = field_validator("timezone")(_check_timezone)
+    timezone: Timezone = "UTC"
 
 
 class EmailSettings(StrictModel):
@@ -55,9 +36,7 @@ class Person(StrictModel):
     name: str
     email: Email
     role: str = ""
-    timezone: str = "UTC"
-
-    _tz = field_validator("timezone")(_check_timezone)
+    timezone: Timezone = "UTC"
 
 
 class Audience(StrictModel):

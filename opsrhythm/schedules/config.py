@@ -9,17 +9,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+
+from opsrhythm.config_types import StrictModel, Timezone
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = (
@@ -49,11 +48,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HolidayCalendar(_Strict):
+class HolidayCalendar(StrictModel):
     country: str = Field(
         description="ISO 3166 country code known to the holidays package, e.g. GB."
     )
@@ -109,7 +104,7 @@ Holidays = Annotated[
 ]
 
 
-class Schedule(_Strict):
+class Schedule(StrictModel):
     """When a ritual runs; ``every`` (a calendar rule) or ``cron``, in ``timezone``."""
 
     every: Literal["month", "quarter", "week"] | None = Field(
@@ -147,7 +142,7 @@ class Schedule(_Strict):
         default=None,
         description="Instead of every: a cron expression (minute hour day month weekday).",
     )
-    timezone: str | None = Field(
+    timezone: Timezone | None = Field(
         default=None, description="IANA timezone of the rule; default: organization.timezone."
     )
     start: date | None = Field(
@@ -178,19 +173,6 @@ class Schedule(_Strict):
     pause_on_failure: bool = Field(
         default=False, description="Pause the schedule when a scheduled run fails."
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _iana_timezone(cls, name: str | None) -> str | None:
-        if name is None:
-            return None
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown timezone {name!r} (use an IANA name such as Europe/London)"
-            ) from None
-        return name
 
     @field_validator("cron")
     @classmethod
