@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from temporalio.service import RPCError
+
 from opsrhythm.approvals import cli as cli_approvals
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import ConfigError, load_config
@@ -95,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except TemporalUnavailable as error:
         print(f"opsrhythm: {error}", file=sys.stderr)
+        return 1
+    except RPCError as error:
+        print(f"opsrhythm: the Temporal server refused: {error.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
