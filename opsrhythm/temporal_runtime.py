@@ -18,7 +18,6 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
 from opsrhythm import search_attributes
 
@@ -69,6 +68,8 @@ class EmbeddedServer:
 @asynccontextmanager
 async def embedded_server(db_file: Path | None = None) -> AsyncIterator[EmbeddedServer]:
     """A dev server on loopback with the Web UI and our search attributes registered."""
+    from temporalio.testing import WorkflowEnvironment  # only the CLI's embedded runs need it
+
     ui_port = _free_port()
     environment = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,

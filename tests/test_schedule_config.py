@@ -17,7 +17,12 @@ def schedule_problems(schedule: object) -> list[str]:
     data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
     data["rituals"][0]["schedule"] = schedule
     with pytest.raises(ConfigError) as error:
-        parse_config(yaml.safe_dump(data), source="t.yaml", base_dir=EXAMPLE_CONFIG.parent)
+        parse_config(
+            yaml.safe_dump(data),
+            source="t.yaml",
+            base_dir=EXAMPLE_CONFIG.parent,
+            check_calendars=True,
+        )
     return [f"{problem.path}: {problem.message}" for problem in error.value.problems]
 
 

@@ -67,7 +67,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def dispatch(args: argparse.Namespace) -> int:
     """Run ``schedule``/``status``; one line on stderr for anything the user can fix."""
-    config = load_config(args.config) if args.command == "schedule" else None
+    schedules = args.command == "schedule"
+    config = load_config(args.config, check_calendars=True) if schedules else None
     try:
         return asyncio.run(_run(args, config, console()))
     except ScheduleUsageError as error:

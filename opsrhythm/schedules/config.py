@@ -50,26 +50,12 @@ def parse_duration(text: str) -> timedelta:
 
 class HolidayCalendar(StrictModel):
     country: str = Field(
-        description="ISO 3166 country code known to the holidays package, e.g. GB."
+        pattern=r"^[A-Z]{2,3}$",
+        description="ISO 3166 country code known to the holidays package, e.g. GB.",
     )
     subdivision: str | None = Field(
         default=None, description="Region within the country, e.g. ENG (England) or CA."
     )
-
-    @model_validator(mode="after")
-    def _known_to_holidays_package(self) -> HolidayCalendar:
-        import holidays
-
-        supported: dict[str, list[str]] = holidays.list_supported_countries()
-        if self.country not in supported:
-            raise ValueError(f"no holiday calendar for country {self.country!r} (use e.g. GB, US)")
-        regions = supported[self.country]
-        if self.subdivision is not None and self.subdivision not in regions:
-            raise ValueError(
-                f"{self.country} has no subdivision {self.subdivision!r} "
-                f"(known: {', '.join(regions) or 'none'})"
-            )
-        return self
 
     @property
     def label(self) -> str:
@@ -231,3 +217,23 @@ class Schedule(StrictModel):
     def hour_minute(self) -> tuple[int, int]:
         hour, minute = self.at.split(":")
         return int(hour), int(minute)
+
+
+def holiday_calendar_problem(calendar: HolidayCalendar) -> str | None:
+    """Why the ``holidays`` package cannot give this calendar, if it cannot.
+
+    Kept out of model validation: the package loads every country's module on first use
+    (~80 ms), which only the commands that compute business days should pay.
+    """
+    import holidays
+
+    try:
+        regions: tuple[str, ...] = holidays.country_holidays(calendar.country).subdivisions
+    except NotImplementedError:
+        return f"no holiday calendar for country {calendar.country!r} (use e.g. GB, US)"
+    if calendar.subdivision is not None and calendar.subdivision not in regions:
+        return (
+            f"{calendar.country} has no subdivision {calendar.subdivision!r} "
+            f"(known: {', '.join(regions) or 'none'})"
+        )
+    return None
