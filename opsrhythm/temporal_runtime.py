@@ -6,11 +6,12 @@ beside the running interpreter; nothing is ever downloaded.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,15 +72,16 @@ async def embedded_server(db_file: Path | None = None) -> AsyncIterator[Embedded
     from temporalio.testing import WorkflowEnvironment  # only the CLI's embedded runs need it
 
     ui_port = _free_port()
-    environment = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
-        dev_server_existing_path=find_binary("temporal"),
-        dev_server_database_filename=str(db_file) if db_file else None,
-        ui=True,
-        ui_port=ui_port,
-        search_attributes=search_attributes.ALL,
-        dev_server_log_level="error",
-    )
+    with _children_stdout_silenced():
+        environment = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=find_binary("temporal"),
+            dev_server_database_filename=str(db_file) if db_file else None,
+            ui=True,
+            ui_port=ui_port,
+            search_attributes=search_attributes.ALL,
+            dev_server_log_level="error",
+        )
     try:
         address = environment.client.service_client.config.target_host
         yield EmbeddedServer(environment.client, address, f"http://127.0.0.1:{ui_port}")
@@ -106,6 +108,22 @@ async def check_search_attributes(client: Client) -> None:
             for name in missing
         )
         raise TemporalUnavailable(f"search attributes {', '.join(missing)} are missing: {commands}")
+
+
+@contextmanager
+def _children_stdout_silenced() -> Iterator[None]:
+    """Processes started inside inherit /dev/null as stdout: the dev server prints a banner
+    that would interleave with the CLI's own output (its errors still go to stderr)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _free_port() -> int:
