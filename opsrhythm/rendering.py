@@ -74,7 +74,8 @@ def _environment(templates_dir: Path) -> Environment:
     return environment
 
 
-def _render(templates_dir: Path, name: str, context: dict[str, Any]) -> str:
+def render_template(templates_dir: Path, name: str, context: dict[str, Any]) -> str:
+    """Render one template; a broken template is a RenderError naming it."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
     try:
@@ -145,7 +146,7 @@ class ReportRenderer:
             "period_label": Month.parse(input.plan.period).label,
             "audiences": views,
         }
-        index = _render(self._templates_dir, "archive_index.html", context)
+        index = render_template(self._templates_dir, "archive_index.html", context)
         write_atomic(run_dir / INDEX_NAME, index.encode())
         return RenderedReport(archive_location=str(run_dir), messages=messages)
 
@@ -164,8 +165,8 @@ class ReportRenderer:
             "organization": view.organization,
             "ritual_name": view.ritual_name,
         }
-        html = _render(self._templates_dir, f"{template_folder}/email.html", context)
-        text = _render(self._templates_dir, f"{template_folder}/email.txt", context)
+        html = render_template(self._templates_dir, f"{template_folder}/email.html", context)
+        text = render_template(self._templates_dir, f"{template_folder}/email.txt", context)
         # Attach exactly the charts the template used, whatever its level of detail.
         found = (match.group(1) for match in _CID_RE.finditer(html))
         used = [kpi_id for kpi_id in dict.fromkeys(found) if kpi_id in chart_src]
@@ -197,6 +198,6 @@ def render_failure_notice(input: FailureNoticeInput, templates_dir: Path) -> Ren
     }
     return RenderedEmail(
         subject=f"Failed: {input.ritual_name} for {period_label}",
-        html=_render(templates_dir, "failure_notice/email.html", context),
-        text=_render(templates_dir, "failure_notice/email.txt", context),
+        html=render_template(templates_dir, "failure_notice/email.html", context),
+        text=render_template(templates_dir, "failure_notice/email.txt", context),
     )

@@ -31,7 +31,7 @@ from opsrhythm.approvals.client import (
 from opsrhythm.approvals.links import LinkClaims, LinkError, LinkSigner
 from opsrhythm.approvals.models import ApprovalDecision
 from opsrhythm.approvals.store import UsedLinks
-from opsrhythm.rendering import _render, default_templates_dir
+from opsrhythm.rendering import default_templates_dir, render_template
 
 CSRF_COOKIE = "opsrhythm_csrf"
 MAX_FORM_BYTES = 64 * 1024
@@ -64,7 +64,7 @@ class ApprovalPages:
         self._templates_dir = templates_dir
 
     def _page(self, name: str, code: int = 200, **context: Any) -> HTMLResponse:
-        html = _render(self._templates_dir, f"web/{name}", context)
+        html = render_template(self._templates_dir, f"web/{name}", context)
         return HTMLResponse(html, status_code=code, headers=HEADERS)
 
     def _refused(self, refusal: Refusal) -> HTMLResponse:

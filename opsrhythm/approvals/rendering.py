@@ -21,7 +21,7 @@ from opsrhythm.approvals.models import (
     Contact,
 )
 from opsrhythm.models import RenderedEmail
-from opsrhythm.rendering import _render
+from opsrhythm.rendering import render_template
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9@._-]+")
 SUBJECTS = {
@@ -100,8 +100,8 @@ class ApprovalRenderer:
         }
         return RenderedEmail(
             subject=SUBJECTS[input.kind].format(title=input.draft.title),
-            html=_render(self._templates_dir, "approval/request.html", context),
-            text=_render(self._templates_dir, "approval/request.txt", context),
+            html=render_template(self._templates_dir, "approval/request.html", context),
+            text=render_template(self._templates_dir, "approval/request.txt", context),
         )
 
     def render_notice(self, input: ApprovalNoticeInput) -> str:
@@ -113,8 +113,8 @@ class ApprovalRenderer:
         }
         email = RenderedEmail(
             subject=f"{input.context.ritual_name} ({input.context.period}): {input.headline}",
-            html=_render(self._templates_dir, "approval/notice.html", context),
-            text=_render(self._templates_dir, "approval/notice.txt", context),
+            html=render_template(self._templates_dir, "approval/notice.html", context),
+            text=render_template(self._templates_dir, "approval/notice.txt", context),
         )
         path = self._folder(input.context.workflow_id) / f"notice-r{input.round}-{input.event}.json"
         _write_private(path, email.model_dump_json(indent=2).encode())
