@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 from opsrhythm.approvals import cli as cli_approvals
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import ConfigError, load_config
+from opsrhythm.feedback import cli as cli_feedback
 from opsrhythm.periods import Month
 from opsrhythm.schedules import cli as cli_schedules
 from opsrhythm.temporal_runtime import TemporalUnavailable
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli_schedules.add_parsers(commands)
     cli_approvals.add_parsers(commands)
+    cli_feedback.add_parsers(commands)
     return parser
 
 
@@ -116,6 +118,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         config = load_config(EXAMPLE_CONFIG)
         return asyncio.run(cli_commands.demo(config, _period(args.period, config)))
+    if cli_feedback.handles(args):
+        return cli_feedback.dispatch(args)
     if cli_approvals.handles(args):
         return cli_approvals.dispatch(args)
     if args.command in cli_schedules.COMMANDS:

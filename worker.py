@@ -15,10 +15,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 if TYPE_CHECKING:
+    from opsrhythm.feedback.ledger import FeedbackLedger
     from opsrhythm.ledger import SendLedger
 
 from activities.approval import ApprovalActivities
 from activities.email import EmailActivities
+from activities.feedback import FeedbackActivities
+from activities.feedback_sla import FeedbackSlaActivities
 from activities.kpi_data import KpiDataActivities
 from activities.reporting import ReportingActivities
 from opsrhythm import __version__
@@ -34,6 +37,8 @@ from opsrhythm.rendering import (
     render_failure_notice,
 )
 from opsrhythm.temporal_runtime import TASK_QUEUE
+from workflows.feedback_sla import FeedbackSlaWorkflow
+from workflows.feedback_triage import FeedbackTriageWorkflow
 from workflows.kpi_report import KpiReportWorkflow
 from workflows.scheduled_run import ScheduledRitualWorkflow
 
@@ -67,10 +72,22 @@ def build_worker(
             public_url(),
         )
     )
+    feedback = FeedbackActivities(config.feedback, _open_feedback_ledger)
+    feedback_sla = FeedbackSlaActivities(
+        config,
+        _open_feedback_ledger,
+        (lambda: ledger) if ledger else _open_default_ledger,
+        transport or transport_from_environment(config.email),
+    )
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[KpiReportWorkflow, ScheduledRitualWorkflow],
+        workflows=[
+            KpiReportWorkflow,
+            ScheduledRitualWorkflow,
+            FeedbackTriageWorkflow,
+            FeedbackSlaWorkflow,
+        ],
         activities=[
             kpi_data.plan_report,
             kpi_data.gather_source,
@@ -79,6 +96,9 @@ def build_worker(
             email.send_failure_notice,
             approval.render_approval_emails,
             approval.render_approval_notice,
+            feedback.plan_feedback_import,
+            feedback.triage_feedback_chunk,
+            feedback_sla.sweep_sla,
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
         # Without it the SDK hashes every loaded module at start-up to derive one.
@@ -90,6 +110,12 @@ def _open_default_ledger() -> SendLedger:
     from opsrhythm.ledger import SendLedger
 
     return SendLedger.from_url(default_database_url())
+
+
+def _open_feedback_ledger() -> FeedbackLedger:
+    from opsrhythm.feedback.ledger import FeedbackLedger
+
+    return FeedbackLedger.from_url(default_database_url())
 
 
 def main(argv: list[str] | None = None) -> int:

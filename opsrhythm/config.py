@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PrivateAttr, field_validator
 
 from opsrhythm.config_types import Email, Slug, StrictModel, Timezone
+from opsrhythm.feedback.config import FeedbackSettings
 from opsrhythm.schedules.config import Schedule
 
 
@@ -197,6 +198,9 @@ class OpsRhythmConfig(StrictModel):
     sources: list[Source] = Field(default_factory=list)
     kpis: list[Kpi] = Field(default_factory=list)
     rituals: list[Ritual] = Field(default_factory=list)
+    feedback: FeedbackSettings | None = Field(
+        default=None, description="Feedback triage: product areas, routing rules, SLAs."
+    )
 
     _base_dir: Path = PrivateAttr(default=Path("."))
 

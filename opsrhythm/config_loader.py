@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from opsrhythm.approvals.plan import approval_problems
 from opsrhythm.config import CsvSource, HttpSource, OpsRhythmConfig, SqlSource
+from opsrhythm.feedback.config import feedback_problems
 from opsrhythm.schedules.config import holiday_calendar_problem
 
 DEFAULT_CONFIG_FILE = "opsrhythm.yaml"
@@ -202,6 +203,10 @@ def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
         if ritual.approval is not None:
             for field, message in approval_problems(ritual.approval, ritual.owner, people):
                 yield f"{where}.approval.{field}", message
+
+    if config.feedback is not None:
+        for field, message in feedback_problems(config.feedback, people):
+            yield f"feedback.{field}", message
 
 
 def _source_problems(source: SqlSource | CsvSource | HttpSource) -> Iterator[tuple[str, str]]:

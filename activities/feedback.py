@@ -1,0 +1,85 @@
+"""Feedback import activities: count a file's rows, then triage a slice of them into the ledger.
+
+A slice is routed and written in sub-batches, heartbeating the rows done; a retried attempt
+resumes after the last heartbeat, and the ledger's keyed writes make any overlap harmless.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from opsrhythm.feedback.config import FeedbackSettings
+from opsrhythm.feedback.intake import count_rows, read_file
+from opsrhythm.feedback.triage import CHUNK, triage_chunk
+from opsrhythm.feedback.workflow_models import (
+    ImportCounts,
+    ImportPlan,
+    PlanImportInput,
+    TriageChunkInput,
+)
+
+if TYPE_CHECKING:
+    from opsrhythm.feedback.ledger import FeedbackLedger
+
+SUB_BATCH = CHUNK
+
+
+class FeedbackActivities:
+    def __init__(
+        self, settings: FeedbackSettings | None, open_ledger: Callable[[], FeedbackLedger]
+    ) -> None:
+        self._settings = settings
+        self._open_ledger = open_ledger
+
+    @functools.cached_property
+    def _ledger(self) -> FeedbackLedger:
+        # Opened on first use, not at worker start: SQLAlchemy is slow to import.
+        return self._open_ledger()
+
+    @activity.defn
+    def plan_feedback_import(self, input: PlanImportInput) -> ImportPlan:
+        """The number of rows in the file, and its hash."""
+        path = Path(input.path)
+        try:
+            content = path.read_bytes()
+            rows = count_rows(path)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise ApplicationError(f"{path}: {error}", non_retryable=True) from None
+        return ImportPlan(rows=rows, sha256=hashlib.sha256(content).hexdigest())
+
+    @activity.defn
+    def triage_feedback_chunk(self, input: TriageChunkInput) -> ImportCounts:
+        """Route and store rows [start, stop) of the file; returns what happened to them."""
+        if self._settings is None:
+            raise ApplicationError("the config has no feedback: section", non_retryable=True)
+        details = activity.info().heartbeat_details
+        done = int(details[0]) if details else 0
+        counts = ImportCounts.model_validate(details[1]) if len(details) > 1 else ImportCounts()
+        try:
+            rows = read_file(Path(input.path), now=input.now, start=input.start, stop=input.stop)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise ApplicationError(f"{input.path}: {error}", non_retryable=True) from None
+        for begin in range(done, len(rows), SUB_BATCH):
+            batch = rows[begin : begin + SUB_BATCH]
+            summary = triage_chunk(
+                batch, self._settings, self._ledger, origin=input.origin, now=input.now
+            )
+            counts = counts.plus(
+                ImportCounts(
+                    rows=len(batch),
+                    imported=summary.imported,
+                    linked=summary.linked,
+                    duplicates=summary.duplicates,
+                    quarantined=summary.quarantined,
+                    quarantined_new=summary.quarantined_new,
+                )
+            )
+            activity.heartbeat(begin + len(batch), counts.model_dump())
+        return counts

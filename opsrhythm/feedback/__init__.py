@@ -1,0 +1,1 @@
+"""Feedback triage: intake, rules, dedupe and the feedback ledger (the system of record)."""

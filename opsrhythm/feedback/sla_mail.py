@@ -1,0 +1,45 @@
+"""The SLA emails: one per person per sweep, listing their items; feedback text is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from opsrhythm.feedback.models import FeedbackItem
+from opsrhythm.feedback.sla import NoticeKind
+from opsrhythm.models import RenderedEmail
+
+LISTED = 50
+"""Items listed in one email; the rest are counted, so a backlog cannot make a huge email."""
+
+
+def render_sla_notice(
+    kind: NoticeKind, name: str, items: Sequence[FeedbackItem], ack_command: str = "opsrhythm"
+) -> RenderedEmail:
+    count = len(items)
+    plural = "item" if count == 1 else "items"
+    if kind == "warning":
+        subject = f"Feedback SLA: {count} {plural} due soon"
+        intro = f"{count} feedback {plural} assigned to you will breach their SLA soon."
+    else:
+        subject = f"Feedback SLA breached: {count} {plural}"
+        intro = f"{count} feedback {plural} in your area passed their SLA unacknowledged."
+    shown, hidden = items[:LISTED], max(0, len(items) - LISTED)
+    more = f"... and {hidden} more: opsrhythm feedback list --area AREA" if hidden else ""
+    lines = [
+        f"- {i.id} [{i.priority}, {i.area}, due {i.due_at:%Y-%m-%d %H:%M} UTC] {i.text[:200]}"
+        for i in shown
+    ] + ([more] if more else [])
+    command = f"{ack_command} feedback ack ID --as YOUR_EMAIL"
+    text = "\n".join([f"Hello {name},", "", intro, "", *lines, "", f"Acknowledge: {command}"])
+    rows = "".join(
+        f"<tr><td>{escape(i.id)}</td><td>{escape(i.priority)}</td><td>{escape(i.area)}</td>"
+        f"<td>{i.due_at:%Y-%m-%d %H:%M} UTC</td><td>{escape(i.text[:200])}</td></tr>"
+        for i in shown
+    )
+    html = (
+        f"<p>Hello {escape(name)},</p><p>{escape(intro)}</p>"
+        "<table><tr><th>id</th><th>priority</th><th>area</th><th>due</th><th>feedback</th></tr>"
+        f"{rows}</table><p>{escape(more)}</p><p>Acknowledge: <code>{escape(command)}</code></p>"
+    )
+    return RenderedEmail(subject=subject, html=html, text=text)
