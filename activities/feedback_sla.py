@@ -17,19 +17,10 @@ from typing import TYPE_CHECKING
 from temporalio import activity
 
 from opsrhythm.config import OpsRhythmConfig, Person
-from opsrhythm.feedback.close_loop import (
-    Reply,
-    mark_replied,
-    next_reply_at,
-    render_replies,
-    replies_due,
-)
 from opsrhythm.feedback.config import ProductArea
 from opsrhythm.feedback.digest import build_digest, last_digest_time, render_digest
 from opsrhythm.feedback.models import FeedbackItem
 from opsrhythm.feedback.rules import TRIAGE_AREA
-from opsrhythm.feedback.sla import NoticeKind, due_notices, mark_notified, next_deadline
-from opsrhythm.feedback.sla_mail import render_sla_notice
 from opsrhythm.feedback.sla_models import SlaSweepInput, SlaSweepResult
 from opsrhythm.ledger_keys import MessageKey
 from opsrhythm.mail.transport import MailTransport, MessageTags
@@ -40,7 +31,9 @@ DIGEST_CATCH_UP = timedelta(days=1)
 """A watcher down at digest time still sends it within a day; later, the week is skipped."""
 
 if TYPE_CHECKING:
+    from opsrhythm.feedback.close_loop import Reply
     from opsrhythm.feedback.ledger import FeedbackLedger
+    from opsrhythm.feedback.sla import NoticeKind
     from opsrhythm.ledger import SendLedger
 
 
@@ -68,11 +61,14 @@ class FeedbackSlaActivities:
     @activity.defn
     def sweep_sla(self, input: SlaSweepInput) -> SlaSweepResult:
         """Send the warnings and escalations due at ``now``; return when the next one is due."""
+        # The ledger-backed modules import SQLAlchemy; loaded on first sweep, not at worker start.
+        from opsrhythm.feedback import close_loop, sla
+
         result = SlaSweepResult()
         notices: tuple[NoticeKind, ...] = ("warning", "escalation")
         for notice in notices:
             by_person: dict[str, list[FeedbackItem]] = defaultdict(list)
-            for item in due_notices(self._ledger, notice, input.now):
+            for item in sla.due_notices(self._ledger, notice, input.now):
                 by_person[self._recipient(item, notice)].append(item)
             for person_id, items in by_person.items():
                 self._notify(input.workflow_id, notice, self._config.person(person_id), items)
@@ -84,7 +80,7 @@ class FeedbackSlaActivities:
         settings = self._config.feedback
         assert settings is not None
         window = parse_duration(settings.reply_window)
-        for email, replies in replies_due(self._ledger, input.now, window).items():
+        for email, replies in close_loop.replies_due(self._ledger, input.now, window).items():
             self._reply(input.workflow_id, email, replies)
             result.replied += 1
         digest_at = last_digest_time(
@@ -97,8 +93,8 @@ class FeedbackSlaActivities:
             for area in settings.areas:
                 result.digests += self._digest(input.workflow_id, area, digest_at, input.now)
         moments = [
-            next_deadline(self._ledger, input.now),
-            next_reply_at(self._ledger, window),
+            sla.next_deadline(self._ledger, input.now),
+            close_loop.next_reply_at(self._ledger, window),
             digest_at + timedelta(days=7),
         ]
         result.next_at = min((m for m in moments if m is not None), default=None)
@@ -117,11 +113,16 @@ class FeedbackSlaActivities:
         return 1
 
     def _reply(self, workflow_id: str, email: str, replies: list[Reply]) -> None:
+        from opsrhythm.feedback import close_loop
+
         keys = {MessageKey(workflow_id, r.item_id, "close-loop", email): r for r in replies}
         self._send(
-            list(keys), lambda claimed: render_replies([keys[k] for k in claimed]), email, ""
+            list(keys),
+            lambda claimed: close_loop.render_replies([keys[k] for k in claimed]),
+            email,
+            "",
         )
-        mark_replied(self._ledger, email, [r.item_id for r in replies])
+        close_loop.mark_replied(self._ledger, email, [r.item_id for r in replies])
 
     def _send(
         self,
@@ -156,11 +157,15 @@ class FeedbackSlaActivities:
     def _notify(
         self, workflow_id: str, kind: NoticeKind, person: Person, items: list[FeedbackItem]
     ) -> None:
+        from opsrhythm.feedback import sla, sla_mail
+
         keys = {MessageKey(workflow_id, i.id, f"sla-{kind}", person.email): i for i in items}
         self._send(
             list(keys),
-            lambda claimed: render_sla_notice(kind, person.name, [keys[k] for k in claimed]),
+            lambda claimed: sla_mail.render_sla_notice(
+                kind, person.name, [keys[k] for k in claimed]
+            ),
             person.email,
             person.name,
         )
-        mark_notified(self._ledger, items, kind, person.email)
+        sla.mark_notified(self._ledger, items, kind, person.email)
