@@ -9,7 +9,9 @@ last word on who may decide.
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -177,7 +179,11 @@ class ApprovalPages:
 
 
 def create_app(
-    client: Client, signer: LinkSigner, used: UsedLinks, templates_dir: Path | None = None
+    client: Client,
+    signer: LinkSigner,
+    used: UsedLinks,
+    templates_dir: Path | None = None,
+    extra_routes: Sequence[Route] = (),
 ) -> Starlette:
     pages = ApprovalPages(client, signer, used, templates_dir or default_templates_dir())
 
@@ -189,6 +195,7 @@ def create_app(
             Route("/approvals/{workflow_id}/{approver}", pages.confirm, methods=["GET"]),
             Route("/approvals/{workflow_id}/{approver}", pages.decide, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
+            *extra_routes,
         ]
     )
 
@@ -214,6 +221,7 @@ def serve(host: str, port: int) -> int:
         print(f"opsrhythm: set {SECRET_ENV} (the same value as the worker's)", file=sys.stderr)
         return 2
     used = UsedLinks.from_url(default_database_url())
+    extra_routes = _feedback_routes()
 
     async def main() -> int:
         try:
@@ -224,7 +232,10 @@ def serve(host: str, port: int) -> int:
         print(f"Approval pages on http://{host}:{port} (links in emails use {public_url()})")
         # No access log: the links' tokens are in the URLs.
         config = uvicorn.Config(
-            create_app(client, signer, used), host=host, port=port, access_log=False
+            create_app(client, signer, used, extra_routes=extra_routes),
+            host=host,
+            port=port,
+            access_log=False,
         )
         await uvicorn.Server(config).serve()
         return 0
@@ -233,3 +244,19 @@ def serve(host: str, port: int) -> int:
         return asyncio.run(main())
     finally:
         used.close()
+
+
+def _feedback_routes() -> list[Route]:
+    """``POST /feedback`` when the config has a feedback section and its token is set."""
+    from opsrhythm.config_loader import load_config
+    from opsrhythm.feedback.ledger import FeedbackLedger
+    from opsrhythm.feedback.web import TOKEN_ENV, intake_from_environment
+    from opsrhythm.ledger_keys import default_database_url
+
+    if not os.environ.get(TOKEN_ENV):
+        return []
+    config = load_config()
+    intake = intake_from_environment(
+        config.feedback, FeedbackLedger.from_url(default_database_url())
+    )
+    return intake.routes() if intake else []
