@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
+from opsrhythm import terminal
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
 from opsrhythm.feedback.config import FeedbackSettings
@@ -96,7 +97,7 @@ def handles(args: argparse.Namespace) -> bool:
 
 
 def dispatch(args: argparse.Namespace, console: Console | None = None) -> int:
-    out = console or Console(highlight=False)
+    out = console or terminal.console()
     try:
         config = load_config(args.config)
         if config.feedback is None:

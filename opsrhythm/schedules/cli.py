@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
 from opsrhythm.periods import Month
+from opsrhythm.terminal import console
 
 COMMANDS = ("schedule", "status")
 EXIT_USAGE = 2
@@ -77,11 +78,6 @@ def dispatch(args: argparse.Namespace) -> int:
     except RPCError as error:
         print(f"opsrhythm: the Temporal server refused: {error.message}", file=sys.stderr)
         return 1
-
-
-def console() -> Console:
-    # Piped output gets room for the tables instead of rich's 80 columns.
-    return Console(width=None if sys.stdout.isatty() else 160, markup=False, highlight=False)
 
 
 async def _run(args: argparse.Namespace, config: OpsRhythmConfig | None, out: Console) -> int:
