@@ -1,6 +1,6 @@
 """What the ``feedback`` commands print: item and quarantine tables, and a rule explanation.
 
-Feedback text is untrusted: it is escaped so rich never reads markup in it.
+Feedback text is untrusted: it goes in as ``Text``, which rich never reads as markup.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from opsrhythm.feedback.config import FeedbackSettings
 from opsrhythm.feedback.models import FeedbackInput, FeedbackItem
@@ -29,7 +29,7 @@ def items_table(items: Sequence[FeedbackItem]) -> Table:
             f"{item.score:g}",
             item.status,
             item.due_at.strftime("%Y-%m-%d") if item.due_at else "",
-            escape(item.text[:60]),
+            Text(item.text[:60]),
             item.id,
         )
     return table
@@ -38,7 +38,7 @@ def items_table(items: Sequence[FeedbackItem]) -> Table:
 def quarantine_table(rows: Iterable[Any]) -> Table:
     table = Table("origin", "line", "reason", "row")
     for q in rows:
-        table.add_row(escape(q.origin), str(q.line), escape(q.reason), escape(q.raw[:80]))
+        table.add_row(Text(q.origin), str(q.line), Text(q.reason), Text(q.raw[:80]))
     return table
 
 
@@ -48,7 +48,7 @@ def print_rule_test(item: FeedbackInput, settings: FeedbackSettings, out: Consol
         mark = "MATCH" if verdict.matched else "no"
         out.print(f"{mark:5}  rule {verdict.rule}")
         for reason in verdict.reasons:
-            out.print(f"         {escape(reason)}")
+            out.print(Text(f"         {reason}"))
     routing = route(item, settings, 0)
     who = "(round robin)" if routing.rule is None else routing.assignee
     out.print(
