@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from temporalio.service import RPCError
 
 from opsrhythm.approvals import cli as cli_approvals
+from opsrhythm.cli_errors import UsageError
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import ConfigError, load_config
 from opsrhythm.feedback import cli as cli_feedback
@@ -28,10 +29,6 @@ from opsrhythm.temporal_runtime import TemporalUnavailable
 EXAMPLE_CONFIG = Path(__file__).resolve().parent / "examples" / "acme" / "opsrhythm.yaml"
 EXAMPLE_PERIOD = "2026-10"
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A bad argument; the message names it."""
 
 
 def build_parser() -> argparse.ArgumentParser:

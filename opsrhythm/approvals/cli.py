@@ -22,11 +22,9 @@ from opsrhythm.approvals.client import (
     send_decision,
 )
 from opsrhythm.approvals.models import ApprovalDecision, ApprovalStatus
-from opsrhythm.temporal_runtime import TemporalUnavailable
 
 COMMANDS = ("approve", "reject", "request-changes", "pending", "web")
 DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
-EXIT_USAGE = 2
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,12 +83,7 @@ def dispatch(args: argparse.Namespace) -> int:
 async def _connected(args: argparse.Namespace) -> int:
     from opsrhythm.temporal_runtime import connect
 
-    try:
-        client = await connect()
-    except TemporalUnavailable as error:
-        print(f"opsrhythm: {error}", file=sys.stderr)
-        return 1
-    return await run(args, client)
+    return await run(args, await connect())
 
 
 async def run(args: argparse.Namespace, client: Client) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from opsrhythm import terminal
+from opsrhythm.cli_errors import UsageError
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
 from opsrhythm.feedback.config import FeedbackSettings
@@ -32,12 +32,7 @@ from opsrhythm.ledger_keys import default_database_url
 if TYPE_CHECKING:
     from opsrhythm.feedback.ledger import FeedbackLedger
 
-EXIT_USAGE = 2
 SOURCES = ("sales", "support", "customer", "internal")
-
-
-class FeedbackUsageError(Exception):
-    """A bad argument or file; the message names it."""
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,25 +93,21 @@ def handles(args: argparse.Namespace) -> bool:
 
 def dispatch(args: argparse.Namespace, console: Console | None = None) -> int:
     out = console or terminal.console()
-    try:
-        config = load_config(args.config)
-        if config.feedback is None:
-            raise FeedbackUsageError("the config has no feedback: section")
-        settings = config.feedback
-        if args.feedback_command == "rules":
-            return _rules_test(args, settings, out)
-        if args.feedback_command == "watch":
-            return _watch()
-        from opsrhythm.feedback.ledger import FeedbackLedger
+    config = load_config(args.config)
+    if config.feedback is None:
+        raise UsageError("the config has no feedback: section")
+    settings = config.feedback
+    if args.feedback_command == "rules":
+        return _rules_test(args, settings, out)
+    if args.feedback_command == "watch":
+        return _watch()
+    from opsrhythm.feedback.ledger import FeedbackLedger
 
-        ledger = FeedbackLedger.from_url(default_database_url())
-        try:
-            return _run(args, config, ledger, out)
-        finally:
-            ledger.close()
-    except FeedbackUsageError as error:
-        print(f"opsrhythm: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    ledger = FeedbackLedger.from_url(default_database_url())
+    try:
+        return _run(args, config, ledger, out)
+    finally:
+        ledger.close()
 
 
 def _run(
@@ -127,9 +118,9 @@ def _run(
     now = datetime.now(UTC)
     if args.feedback_command == "import":
         if not args.file.is_file():
-            raise FeedbackUsageError(f"{args.file}: no such file")
+            raise UsageError(f"{args.file}: no such file")
         if args.file.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
-            raise FeedbackUsageError(f"{args.file}: expected a .csv or .jsonl file")
+            raise UsageError(f"{args.file}: expected a .csv or .jsonl file")
         with Progress(console=out, transient=True) as progress:
             task = progress.add_task("Triaging", total=None)
             summary: ImportSummary | ImportCounts
@@ -147,7 +138,7 @@ def _run(
         record = _record(args) | {"text": args.text, "submitter": args.submitter}
         row = parse_record(record, line=0, raw=repr(record), now=now)
         if row.input is None:
-            raise FeedbackUsageError(row.reason)
+            raise UsageError(row.reason)
         summary = triage_chunk([row], settings, ledger, origin="cli", now=now, actor="cli")
         item = ledger.get(row.item_id)
         assert item is not None
@@ -159,14 +150,14 @@ def _run(
 
         actor = args.actor.strip().lower()
         if actor not in {p.email.lower() for p in config.people}:
-            raise FeedbackUsageError(f"--as {args.actor}: not a person in the config")
+            raise UsageError(f"--as {args.actor}: not a person in the config")
         try:
             if args.feedback_command == "ack":
                 acknowledge(ledger, args.item_id, actor)
             else:
                 resolve(ledger, args.item_id, actor, args.status, args.note)
         except ActionRefused as error:
-            raise FeedbackUsageError(str(error)) from None
+            raise UsageError(str(error)) from None
         out.print(
             f"{args.item_id} {'acknowledged' if args.feedback_command == 'ack' else args.status}"
         )
@@ -182,7 +173,7 @@ def _run(
                 original = unmerge(ledger, args.item_id, "cli")
                 out.print(f"{args.item_id} split off from {original}")
         except MergeError as error:
-            raise FeedbackUsageError(str(error)) from None
+            raise UsageError(str(error)) from None
         return 0
     if args.feedback_command == "quarantine":
         out.print(quarantine_table(ledger.quarantined()))
@@ -206,7 +197,7 @@ def _import_in_process(
     try:
         rows = read_file(path, now=now)
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise FeedbackUsageError(f"{path}: {error}") from None
+        raise UsageError(f"{path}: {error}") from None
     progress.update(task, total=len(rows))
     advance = functools.partial(progress.advance, task)
     return triage_all(rows, settings, ledger, origin=path.name, now=now, progress=advance)
@@ -223,7 +214,7 @@ def _import_through_temporal(
     try:
         return asyncio.run(import_file(config, args.file, show))
     except ImportFailed as error:
-        raise FeedbackUsageError(str(error)) from None
+        raise UsageError(str(error)) from None
 
 
 def _watch() -> int:
@@ -244,7 +235,7 @@ def _rules_test(args: argparse.Namespace, settings: FeedbackSettings, out: Conso
     try:
         item = FeedbackInput.model_validate(record | {"created_at": datetime.now(UTC)})
     except ValidationError as error:
-        raise FeedbackUsageError(error.errors()[0]["msg"]) from None
+        raise UsageError(error.errors()[0]["msg"]) from None
     print_rule_test(item, settings, out)
     return 0
 

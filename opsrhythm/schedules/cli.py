@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from rich.console import Console
-from temporalio.service import RPCError
 
+from opsrhythm.cli_errors import UsageError
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
 from opsrhythm.periods import Month
 from opsrhythm.terminal import console
 
 COMMANDS = ("schedule", "status")
-EXIT_USAGE = 2
-
-
-class ScheduleUsageError(Exception):
-    """A bad argument or a ritual that cannot be scheduled; the message names it."""
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,14 +64,7 @@ def dispatch(args: argparse.Namespace) -> int:
     """Run ``schedule``/``status``; one line on stderr for anything the user can fix."""
     schedules = args.command == "schedule"
     config = load_config(args.config, check_calendars=True) if schedules else None
-    try:
-        return asyncio.run(_run(args, config, console()))
-    except ScheduleUsageError as error:
-        print(f"opsrhythm: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except RPCError as error:
-        print(f"opsrhythm: the Temporal server refused: {error.message}", file=sys.stderr)
-        return 1
+    return asyncio.run(_run(args, config, console()))
 
 
 async def _run(args: argparse.Namespace, config: OpsRhythmConfig | None, out: Console) -> int:
@@ -114,11 +101,9 @@ async def _run(args: argparse.Namespace, config: OpsRhythmConfig | None, out: Co
 def scheduled_ritual(config: OpsRhythmConfig, ritual_id: str) -> str:
     known = [r.id for r in config.rituals]
     if ritual_id not in known:
-        raise ScheduleUsageError(
-            f"unknown ritual {ritual_id!r} (known: {', '.join(known) or 'none'})"
-        )
+        raise UsageError(f"unknown ritual {ritual_id!r} (known: {', '.join(known) or 'none'})")
     if config.ritual(ritual_id).schedule is None:
-        raise ScheduleUsageError(f"ritual {ritual_id!r} has no schedule in the config")
+        raise UsageError(f"ritual {ritual_id!r} has no schedule in the config")
     return ritual_id
 
 
@@ -126,4 +111,4 @@ def _period(text: str, option: str) -> Month:
     try:
         return Month.parse(text)
     except ValueError as error:
-        raise ScheduleUsageError(f"{option}: {error}") from None
+        raise UsageError(f"{option}: {error}") from None

@@ -19,9 +19,9 @@ from temporalio.client import (
     WorkflowFailureError,
 )
 
+from opsrhythm.cli_errors import UsageError
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.periods import Month
-from opsrhythm.schedules.cli import ScheduleUsageError
 from opsrhythm.schedules.config import parse_duration
 from opsrhythm.schedules.models import ScheduledRunResult
 from opsrhythm.schedules.spec import desired_schedule
@@ -56,7 +56,7 @@ async def existing(client: Client, ritual_id: str) -> ScheduleHandle:
     """The ritual's schedule on the server, or a usage error saying to sync first."""
     sid = schedule_id(ritual_id)
     if await describe_or_none(client, sid) is None:
-        raise ScheduleUsageError(f"no schedule {sid} on the server; run: opsrhythm schedule sync")
+        raise UsageError(f"no schedule {sid} on the server; run: opsrhythm schedule sync")
     return client.get_schedule_handle(sid)
 
 
@@ -135,15 +135,15 @@ async def backfill(
     desired = desired_schedule(config, ritual, now=now, task_queue=task_queue)
     zone = ZoneInfo(desired.timezone)
     if first > last:
-        raise ScheduleUsageError(f"--from {first} is after --to {last}")
+        raise UsageError(f"--from {first} is after --to {last}")
     if last >= Month.containing(now.astimezone(zone)):
-        raise ScheduleUsageError(f"--to {last}: that period is not complete yet")
+        raise UsageError(f"--to {last}: that period is not complete yet")
     periods = [first.shift(i) for i in range(_months(first, last) + 1)]
     ranges: dict[Month, tuple[datetime, datetime]] = {}
     for period in periods:
         if desired.window is not None:
             if period.shift(1) not in desired.window:
-                raise ScheduleUsageError(
+                raise UsageError(
                     f"{period} is outside the fire times on the server ({desired.window})"
                 )
             times = fire_times_reporting(desired.fire_times, period)
