@@ -24,7 +24,7 @@ from opsrhythm.temporal_runtime import (
     TASK_QUEUE,
     TemporalUnavailable,
     check_search_attributes,
-    configured_address,
+    client_with_worker,
     connect,
     embedded_server,
 )
@@ -77,16 +77,13 @@ async def demo(config: OpsRhythmConfig, period: Month) -> int:
 
 
 async def run(config: OpsRhythmConfig, ritual_id: str, period: Month, *, wait: bool) -> int:
-    if wait and configured_address() is None:
-        from worker import build_worker
-
-        async with embedded_server() as server:
-            print(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
-            async with build_worker(server.client, config):
-                return await start(server.client, ritual_id, period, wait=True)
-    client = await connect()
-    await check_search_attributes(client)
-    return await start(client, ritual_id, period, wait=wait)
+    if not wait:
+        client = await connect()
+        await check_search_attributes(client)
+        return await start(client, ritual_id, period, wait=False)
+    async with client_with_worker(config, announce=print) as client:
+        await check_search_attributes(client)
+        return await start(client, ritual_id, period, wait=True)
 
 
 async def start(client: Client, ritual_id: str, period: Month, *, wait: bool) -> int:

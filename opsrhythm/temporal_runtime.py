@@ -10,10 +10,11 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -21,6 +22,9 @@ from temporalio.envconfig import ClientConfigProfile
 from temporalio.service import RPCError
 
 from opsrhythm import search_attributes
+
+if TYPE_CHECKING:
+    from opsrhythm.config import OpsRhythmConfig
 
 TASK_QUEUE = "opsrhythm"
 
@@ -87,6 +91,23 @@ async def embedded_server(db_file: Path | None = None) -> AsyncIterator[Embedded
         yield EmbeddedServer(environment.client, address, f"http://127.0.0.1:{ui_port}")
     finally:
         await environment.shutdown()
+
+
+@asynccontextmanager
+async def client_with_worker(
+    config: OpsRhythmConfig, announce: Callable[[str], None] | None = None
+) -> AsyncIterator[Client]:
+    """The configured server; with none configured, an embedded one plus an in-process worker,
+    so that a command that waits for its workflow can finish on its own."""
+    if configured_address() is not None:
+        yield await connect()
+        return
+    from worker import build_worker
+
+    async with embedded_server() as server, build_worker(server.client, config):
+        if announce:
+            announce(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
+        yield server.client
 
 
 async def check_search_attributes(client: Client) -> None:

@@ -19,7 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.feedback.sla_models import SLA_WATCH_ID, SlaWatchInput
 from opsrhythm.feedback.workflow_models import FeedbackImportInput, ImportCounts, import_workflow_id
-from opsrhythm.temporal_runtime import TASK_QUEUE, configured_address, connect, embedded_server
+from opsrhythm.temporal_runtime import TASK_QUEUE, client_with_worker
 
 Progress = Callable[[int, int], None]
 POLL_SECONDS = 0.25
@@ -30,13 +30,8 @@ class ImportFailed(Exception):
 
 
 async def import_file(config: OpsRhythmConfig, path: Path, on_progress: Progress) -> ImportCounts:
-    if configured_address() is None:
-        from worker import build_worker
-
-        async with embedded_server() as server, build_worker(server.client, config):
-            return await run_import(server.client, path, on_progress)
-    client = await connect()
-    return await run_import(client, path, on_progress)
+    async with client_with_worker(config) as client:
+        return await run_import(client, path, on_progress)
 
 
 async def run_import(
