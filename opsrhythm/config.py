@@ -11,7 +11,7 @@ import string
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from opsrhythm.config_types import Email, Slug, StrictModel, Timezone
 from opsrhythm.feedback.config import FeedbackSettings
@@ -203,6 +203,12 @@ class OpsRhythmConfig(StrictModel):
     )
 
     _base_dir: Path = PrivateAttr(default=Path("."))
+
+    @model_validator(mode="after")
+    def _feedback_timezone_defaults_to_the_organization(self) -> OpsRhythmConfig:
+        if self.feedback is not None and self.feedback.timezone is None:
+            self.feedback.timezone = self.organization.timezone
+        return self
 
     @property
     def base_dir(self) -> Path:

@@ -227,3 +227,6 @@ def _calendar_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
         calendar = ritual.schedule.holidays if ritual.schedule else None
         if calendar is not None and (problem := holiday_calendar_problem(calendar)):
             yield f"rituals[{index}].schedule.holidays", problem
+    calendar = config.feedback.holidays if config.feedback else None
+    if calendar is not None and (problem := holiday_calendar_problem(calendar)):
+        yield "feedback.holidays", problem

@@ -131,5 +131,6 @@ def test_holiday_calendars_checked_only_when_asked() -> None:
     parse_config(text, source="x.yaml", base_dir=EXAMPLE_CONFIG.parent)
     with pytest.raises(ConfigError) as error:
         parse_config(text, source="x.yaml", base_dir=EXAMPLE_CONFIG.parent, check_calendars=True)
-    [problem] = error.value.problems
-    assert "rituals[0].schedule.holidays" == problem.path
+    assert ["rituals[0].schedule.holidays", "feedback.holidays"] == [
+        problem.path for problem in error.value.problems
+    ]

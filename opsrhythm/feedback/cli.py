@@ -93,7 +93,7 @@ def handles(args: argparse.Namespace) -> bool:
 
 def dispatch(args: argparse.Namespace, console: Console | None = None) -> int:
     out = console or terminal.console()
-    config = load_config(args.config)
+    config = load_config(args.config, check_calendars=True)
     if config.feedback is None:
         raise UsageError("the config has no feedback: section")
     settings = config.feedback

@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from opsrhythm.config_types import Slug, StrictModel
+from opsrhythm.config_types import Slug, StrictModel, Timezone
+from opsrhythm.schedules.config import Holidays
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 FeedbackSource = Literal["sales", "support", "customer", "internal"]
@@ -87,7 +88,7 @@ class Dedupe(StrictModel):
 
 
 def _default_sla() -> dict[Priority, str]:
-    return {"P1": "2d", "P2": "5d", "P3": "10d", "P4": "30d"}
+    return {"P1": "2bd", "P2": "5bd", "P3": "10bd", "P4": "30bd"}
 
 
 class FeedbackSettings(StrictModel):
@@ -98,7 +99,16 @@ class FeedbackSettings(StrictModel):
     dedupe: Dedupe = Field(default_factory=Dedupe)
     sla: dict[Priority, SlaDuration] = Field(
         default_factory=_default_sla,
-        description="Time to acknowledge, per priority: '2d', '12h'.",
+        description="Time to acknowledge, per priority: business days ('2bd') or calendar "
+        "time ('2d', '12h', '1d12h').",
+    )
+    timezone: Timezone | None = Field(
+        default=None, description="Business days are counted here; default: the organization's."
+    )
+    holidays: Holidays = Field(
+        default=None,
+        description="Days that are not business days: a country code (GB) or "
+        "{country: GB, subdivision: ENG}; weekends always are not.",
     )
     reply_window: str = Field(
         default="15m",
@@ -117,8 +127,10 @@ class FeedbackSettings(StrictModel):
     @classmethod
     def _durations(cls, value: dict[str, str]) -> dict[str, str]:
         for priority, text in value.items():
-            if not re.fullmatch(r"(\d+[dhm])+", text):
-                raise ValueError(f"{priority}: duration {text!r} is not like 2d, 12h or 1d12h")
+            if not re.fullmatch(r"(\d+[dhm])+|[1-9]\d*bd", text):
+                raise ValueError(
+                    f"{priority}: duration {text!r} is not like 2bd (business days), 2d or 1d12h"
+                )
         return value
 
     def area(self, area_id: str) -> ProductArea:

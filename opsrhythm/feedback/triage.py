@@ -16,7 +16,7 @@ from opsrhythm.feedback.dedupe import DuplicateIndex
 from opsrhythm.feedback.intake import ParsedRow
 from opsrhythm.feedback.models import FeedbackInput, FeedbackItem
 from opsrhythm.feedback.rules import TRIAGE_AREA, route
-from opsrhythm.schedules.config import parse_duration
+from opsrhythm.feedback.sla_clock import sla_deadlines
 
 if TYPE_CHECKING:
     from opsrhythm.feedback.ledger import FeedbackLedger
@@ -45,10 +45,7 @@ def build_item(
     item_id: str, data: FeedbackInput, settings: FeedbackSettings, turn: int, now: datetime
 ) -> FeedbackItem:
     routing = route(data, settings, turn)
-    due = warn = None
-    if routing.priority in settings.sla:
-        allowed = parse_duration(settings.sla[routing.priority])
-        due, warn = now + allowed, now + allowed * settings.sla_warning
+    warn, due = sla_deadlines(settings, routing.priority, now) or (None, None)
     return FeedbackItem(
         **data.model_dump(),
         id=item_id,

@@ -45,11 +45,9 @@ def nth_weekday(first: date, last: date, weekday: int, n: int) -> date | None:
     return matches[n - 1] if 0 < n <= len(matches) else None
 
 
-def holiday_dates(country: str, subdivision: str | None, years: range) -> Container[date]:
-    """Public holidays from the ``holidays`` package (imported here: only schedules need it)."""
+def holiday_dates(country: str, subdivision: str | None, years: range) -> frozenset[date]:
+    """Public holidays from the ``holidays`` package (imported here: only business days need it)."""
     import holidays
 
-    calendar: Container[date] = holidays.country_holidays(
-        country, subdiv=subdivision, years=list(years)
-    )
-    return calendar
+    calendar = holidays.country_holidays(country, subdiv=subdivision, years=list(years))
+    return frozenset(calendar.keys())

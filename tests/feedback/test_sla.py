@@ -75,11 +75,22 @@ async def wait_for(check: Callable[[], bool]) -> None:
 async def test_warning_then_escalation_on_schedule(
     time_skipping_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
-    """Two P1 items (2d SLA): one warning email to the owner at 1.5d, one escalation at 2d."""
+    """Two P1 items (2 business days): one warning to the owner at 1.5bd, one escalation at 2bd.
+
+    The server's clock starts at today's real time, so the deadlines are read from the ledger;
+    ``test_sla_clock`` pins them to dates.
+    """
     env, setup = time_skipping_env, Setup(tmp_path)
     start = await env.get_current_time()
-    setup.submit("We need SSO now", start, arr=90_000)
+    first = setup.submit("We need SSO now", start, arr=90_000)
     setup.submit("SAML login for admins", start, arr=90_000)
+    item = setup.ledger.get(first)
+    assert item is not None and item.warn_at is not None and item.due_at is not None
+    assert item.due_at - start >= timedelta(days=2)
+
+    async def sleep_until(moment: datetime) -> None:
+        await env.sleep(moment - await env.get_current_time())
+
     queue = str(uuid.uuid4())
     async with Worker(
         env.client,
@@ -94,12 +105,12 @@ async def test_warning_then_escalation_on_schedule(
             id=f"sla-{uuid.uuid4()}",
             task_queue=queue,
         )
-        await env.sleep(timedelta(hours=35))
+        await sleep_until(item.warn_at - timedelta(hours=1))
         before_warning = list(setup.transport.sent)
-        await env.sleep(timedelta(hours=2))
+        await sleep_until(item.warn_at + timedelta(hours=1))
         await wait_for(lambda: len(setup.transport.sent) == 1)
         warned = list(setup.transport.sent)
-        await env.sleep(timedelta(hours=12))
+        await sleep_until(item.due_at + timedelta(hours=1))
         await wait_for(lambda: len(setup.transport.sent) == 2)
         await handle.terminate()
     assert (
