@@ -28,6 +28,7 @@ from opsrhythm import __version__
 from opsrhythm.approvals.links import public_url, signer_from_environment
 from opsrhythm.approvals.rendering import ApprovalRenderer
 from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.feedback.links import links_from_environment
 from opsrhythm.ledger_keys import default_database_url
 from opsrhythm.mail.transport import MailTransport, transport_from_environment
 from opsrhythm.rendering import (
@@ -78,6 +79,7 @@ def build_worker(
         _open_feedback_ledger,
         (lambda: ledger) if ledger else _open_default_ledger,
         transport or transport_from_environment(config.email),
+        links_from_environment(),
     )
     return Worker(
         client,

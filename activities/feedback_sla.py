@@ -33,6 +33,7 @@ DIGEST_CATCH_UP = timedelta(days=1)
 if TYPE_CHECKING:
     from opsrhythm.feedback.close_loop import Reply
     from opsrhythm.feedback.ledger import FeedbackLedger
+    from opsrhythm.feedback.links import ActionLinks
     from opsrhythm.feedback.sla import NoticeKind
     from opsrhythm.ledger import SendLedger
 
@@ -44,8 +45,11 @@ class FeedbackSlaActivities:
         open_ledger: Callable[[], FeedbackLedger],
         open_send_ledger: Callable[[], SendLedger],
         transport: MailTransport,
+        links: ActionLinks | None = None,
     ) -> None:
+        """``links``: signs ack and resolve links into the SLA emails; without it, CLI only."""
         self._config = config
+        self._links = links
         self._open_ledger = open_ledger
         self._open_send_ledger = open_send_ledger
         self._transport = transport
@@ -160,12 +164,12 @@ class FeedbackSlaActivities:
         from opsrhythm.feedback import sla, sla_mail
 
         keys = {MessageKey(workflow_id, i.id, f"sla-{kind}", person.email): i for i in items}
-        self._send(
-            list(keys),
-            lambda claimed: sla_mail.render_sla_notice(
-                kind, person.name, [keys[k] for k in claimed]
-            ),
-            person.email,
-            person.name,
-        )
+
+        def render(claimed: list[MessageKey]) -> RenderedEmail:
+            chosen = [keys[k] for k in claimed]
+            links, listed = self._links, chosen[: sla_mail.LISTED]
+            by_item = {i.id: links.for_item(i.id, person.email) for i in listed} if links else {}
+            return sla_mail.render_sla_notice(kind, person.name, chosen, by_item)
+
+        self._send(list(keys), render, person.email, person.name)
         sla.mark_notified(self._ledger, items, kind, person.email)

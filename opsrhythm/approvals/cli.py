@@ -56,6 +56,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     web = command("web", "Serve the approval links (binds to 127.0.0.1 unless --host is given).")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8080)
+    web.add_argument(
+        "--config", help="config file, for the feedback pages (default: $OPSRHYTHM_CONFIG)"
+    )
 
     status = commands.choices.get("status")
     if status is None:
@@ -76,7 +79,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "web":
         from opsrhythm.web import serve
 
-        return serve(args.host, args.port)
+        return serve(args.host, args.port, args.config)
     return asyncio.run(_connected(args))
 
 

@@ -1,8 +1,11 @@
-"""Signed approval links: one token per approver and request, with an expiry, and CSRF values.
+"""Signed links in emails: approval links (one per approver and request) and, through ``sign``
+and ``open``, any other, such as the feedback ack and resolve links; and CSRF values.
 
-A token is ``<claims>.<signature>``: base64url JSON claims (workflow id, round, approver, expiry,
-nonce) and their HMAC-SHA256 under OPSRHYTHM_SECRET. It proves that OpsRhythm sent this link to
-this approver; single use is recorded in the database (``approvals.store``), not in the token.
+A token is ``<claims>.<signature>``: base64url JSON claims (for approvals: workflow id, round,
+approver; always an expiry and a nonce) and their HMAC-SHA256 under OPSRHYTHM_SECRET, keyed by
+the link's purpose so that a token for one kind of link is refused by every other. It proves
+that OpsRhythm sent this link to this person; single use is recorded in the database
+(``approvals.store``), not in the token.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlencode
 
 SECRET_ENV = "OPSRHYTHM_SECRET"
@@ -66,41 +70,52 @@ class LinkSigner:
         message = "\0".join((purpose, *parts)).encode()
         return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
 
-    def issue(self, workflow_id: str, round: int, approver: str, expires: datetime) -> str:
-        claims = {
-            "w": workflow_id,
-            "r": round,
-            "a": approver.strip().lower(),
-            "e": int(expires.timestamp()),
-            "n": secrets.token_hex(16),
-        }
-        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
-        return f"{body}.{self._mac('link', body)}"
+    def sign(self, purpose: str, claims: dict[str, Any], expires: datetime) -> str:
+        """A token carrying ``claims``, an expiry and a nonce, valid only for ``purpose``."""
+        body = claims | {"e": int(expires.timestamp()), "n": secrets.token_hex(16)}
+        encoded = _b64(json.dumps(body, separators=(",", ":")).encode())
+        return f"{encoded}.{self._mac(purpose, encoded)}"
 
-    def verify(self, token: str, now: datetime | None = None) -> LinkClaims:
-        """The token's claims; ForgedLink if it was not signed here, ExpiredLink if too old."""
+    def open(self, purpose: str, token: str, now: datetime | None = None) -> dict[str, Any]:
+        """The claims of a token signed here for ``purpose``, with ``expires`` and ``nonce``.
+
+        ForgedLink if it was not signed here (or for another purpose), ExpiredLink if too old.
+        """
         body, _, signature = token.partition(".")
-        if not body or not hmac.compare_digest(signature, self._mac("link", body)):
+        if not body or not hmac.compare_digest(signature, self._mac(purpose, body)):
             raise ForgedLink(
                 "This link is not valid: it was not issued by OpsRhythm or was altered."
             )
         try:
-            raw = json.loads(_unb64(body))
-            claims = LinkClaims(
-                workflow_id=str(raw["w"]),
-                round=int(raw["r"]),
-                approver=str(raw["a"]),
-                expires=datetime.fromtimestamp(int(raw["e"]), UTC),
-                nonce=str(raw["n"]),
-            )
+            claims = dict(json.loads(_unb64(body)))
+            claims["expires"] = datetime.fromtimestamp(int(claims.pop("e")), UTC)
+            claims["nonce"] = str(claims.pop("n"))
         except (ValueError, KeyError, TypeError, binascii.Error):
             raise ForgedLink("This link is not valid.") from None
-        if (now or datetime.now(UTC)) >= claims.expires:
+        if (now or datetime.now(UTC)) >= claims["expires"]:
             raise ExpiredLink(
-                f"This link expired at {claims.expires:%Y-%m-%d %H:%M} UTC. "
-                "Use the command in the email, or ask the ritual's owner."
+                f"This link expired at {claims['expires']:%Y-%m-%d %H:%M} UTC. "
+                "Use the command in the email instead."
             )
         return claims
+
+    def issue(self, workflow_id: str, round: int, approver: str, expires: datetime) -> str:
+        claims = {"w": workflow_id, "r": round, "a": approver.strip().lower()}
+        return self.sign("link", claims, expires)
+
+    def verify(self, token: str, now: datetime | None = None) -> LinkClaims:
+        """An approval token's claims; ForgedLink or ExpiredLink as ``open`` says."""
+        claims = self.open("link", token, now)
+        try:
+            return LinkClaims(
+                workflow_id=str(claims["w"]),
+                round=int(claims["r"]),
+                approver=str(claims["a"]),
+                expires=claims["expires"],
+                nonce=claims["nonce"],
+            )
+        except (ValueError, KeyError, TypeError):
+            raise ForgedLink("This link is not valid.") from None
 
     def csrf_value(self, token: str, browser_nonce: str) -> str:
         """Binds a form to both the link and the browser's cookie (a signed double submit)."""

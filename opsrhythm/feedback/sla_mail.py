@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from opsrhythm.feedback.models import FeedbackItem
@@ -14,8 +14,13 @@ LISTED = 50
 
 
 def render_sla_notice(
-    kind: NoticeKind, name: str, items: Sequence[FeedbackItem], ack_command: str = "opsrhythm"
+    kind: NoticeKind,
+    name: str,
+    items: Sequence[FeedbackItem],
+    links: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RenderedEmail:
+    """``links``: per item id, the signed ``ack`` and ``resolve`` links, when links are on."""
+    links = links or {}
     count = len(items)
     plural = "item" if count == 1 else "items"
     if kind == "warning":
@@ -26,20 +31,32 @@ def render_sla_notice(
         intro = f"{count} feedback {plural} in your area passed their SLA unacknowledged."
     shown, hidden = items[:LISTED], max(0, len(items) - LISTED)
     more = f"... and {hidden} more: opsrhythm feedback list --area AREA" if hidden else ""
-    lines = [
-        f"- {i.id} [{i.priority}, {i.area}, due {i.due_at:%Y-%m-%d %H:%M} UTC] {i.text[:200]}"
-        for i in shown
-    ] + ([more] if more else [])
-    command = f"{ack_command} feedback ack ID --as YOUR_EMAIL"
+    lines = []
+    for i in shown:
+        lines.append(
+            f"- {i.id} [{i.priority}, {i.area}, due {i.due_at:%Y-%m-%d %H:%M} UTC] {i.text[:200]}"
+        )
+        lines += [f"  {action}: {url}" for action, url in links.get(i.id, {}).items()]
+    lines += [more] if more else []
+    command = "opsrhythm feedback ack ID --as YOUR_EMAIL"
     text = "\n".join([f"Hello {name},", "", intro, "", *lines, "", f"Acknowledge: {command}"])
     rows = "".join(
         f"<tr><td>{escape(i.id)}</td><td>{escape(i.priority)}</td><td>{escape(i.area)}</td>"
-        f"<td>{i.due_at:%Y-%m-%d %H:%M} UTC</td><td>{escape(i.text[:200])}</td></tr>"
+        f"<td>{i.due_at:%Y-%m-%d %H:%M} UTC</td><td>{escape(i.text[:200])}</td>"
+        f"<td>{_action_links(links.get(i.id, {}))}</td></tr>"
         for i in shown
     )
     html = (
         f"<p>Hello {escape(name)},</p><p>{escape(intro)}</p>"
-        "<table><tr><th>id</th><th>priority</th><th>area</th><th>due</th><th>feedback</th></tr>"
+        "<table><tr><th>id</th><th>priority</th><th>area</th><th>due</th><th>feedback</th>"
+        "<th></th></tr>"
         f"{rows}</table><p>{escape(more)}</p><p>Acknowledge: <code>{escape(command)}</code></p>"
     )
     return RenderedEmail(subject=subject, html=html, text=text)
+
+
+def _action_links(links: Mapping[str, str]) -> str:
+    words = {"ack": "Acknowledge", "resolve": "Resolve"}
+    return " · ".join(
+        f'<a href="{escape(url)}">{words.get(action, action)}</a>' for action, url in links.items()
+    )

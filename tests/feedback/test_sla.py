@@ -33,6 +33,7 @@ from workflows.feedback_sla import FeedbackSlaWorkflow
 class RecordingTransport:
     def __init__(self) -> None:
         self.sent: list[tuple[str, list[str]]] = []
+        self.texts: list[str] = []
         self.other: list[str] = []
 
     @property
@@ -44,6 +45,7 @@ class RecordingTransport:
             self.other.append(message.subject)  # weekly digests: tested on their own
         else:
             self.sent.append((message.subject, [r.email for r in recipients]))
+            self.texts.append(message.text)
 
 
 class Setup:

@@ -1,0 +1,186 @@
+"""Ack and resolve through the signed links in SLA emails, over a real HTTP server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest_asyncio
+from starlette.applications import Starlette
+from temporalio.testing import ActivityEnvironment
+
+from opsrhythm.approvals.links import LinkSigner
+from opsrhythm.approvals.store import UsedLinks
+from opsrhythm.feedback.action_pages import FeedbackActionPages
+from opsrhythm.feedback.actions import acknowledge
+from opsrhythm.feedback.links import PURPOSE, ActionLinks, action_path
+from opsrhythm.feedback.sla_models import SlaSweepInput
+from opsrhythm.rendering import default_templates_dir
+from tests.feedback.test_sla import Setup
+from tests.web.live_server import live_server
+
+SIGNER = LinkSigner("feedback-links-secret-0123456789")
+FARID = "farid.haddad@acme.example"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    setup: Setup
+    base: str
+    http: httpx.AsyncClient
+    item_id: str
+    woken: list[bool] = field(default_factory=list)
+
+    def link(self, action: str, actor: str = FARID, item_id: str | None = None) -> str:
+        links = ActionLinks(SIGNER, self.base).for_item(item_id or self.item_id, actor)
+        return links[action]
+
+    async def form(self, link: str, **fields: str) -> dict[str, str]:
+        """Open the link and fill in its page's form, as a browser would."""
+        page = await self.http.get(link)
+        match = _CSRF.search(page.text)
+        assert match is not None, page.text
+        return {"token": httpx.URL(link).params["token"], "csrf": match.group(1), **fields}
+
+    async def submit(self, link: str, **fields: str) -> httpx.Response:
+        return await self.http.post(link, data=await self.form(link, **fields))
+
+    def status(self) -> str:
+        item = self.setup.ledger.get(self.item_id)
+        assert item is not None
+        return item.status
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    """A billing item (owner Farid, P2) and the pages for its links."""
+    setup = Setup(tmp_path)
+    item_id = setup.submit("Refund the <b>invoice</b> & credit note", datetime.now(UTC))
+    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    people = {p.email for p in setup.config.people}
+    woken: list[bool] = []
+
+    async def wake() -> None:
+        woken.append(True)
+
+    pages = FeedbackActionPages(
+        setup.ledger, people, SIGNER, used, default_templates_dir(), on_resolved=wake
+    )
+    async with live_server(Starlette(routes=pages.routes())) as base, httpx.AsyncClient() as http:
+        yield Site(setup, base, http, item_id, woken)
+    used.close()
+
+
+async def test_get_shows_the_item_escaped_and_changes_nothing(site: Site) -> None:
+    """Mail scanners open links: the page shows the item, its text escaped, and acts on nothing."""
+    page = await site.http.get(site.link("ack"))
+    assert (200, "new") == (page.status_code, site.status())
+    assert ("&lt;b&gt;invoice&lt;/b&gt; &amp; credit" in page.text, "<b>" in page.text) == (
+        True,
+        False,
+    )
+
+
+async def test_ack_link_acknowledges_once_as_its_recipient(site: Site) -> None:
+    """The button acknowledges as the email's recipient; the same form again gets a 410."""
+    link = site.link("ack")
+    form = await site.form(link)
+    first = await site.http.post(link, data=form)
+    again = await site.http.post(link, data=form)
+    assert (200, "acknowledged", 410) == (first.status_code, site.status(), again.status_code)
+    assert (FARID, "acknowledged") == site.setup.ledger.events(site.item_id)[-1][:2]
+
+
+async def test_resolve_link_resolves_and_tells_the_submitter(site: Site) -> None:
+    """Resolving records status and note, wakes the watcher, and the submitter is emailed."""
+    done = await site.submit(site.link("resolve"), status="planned", note="Q1, with credit notes")
+    sweep = SlaSweepInput(now=datetime.now(UTC) + timedelta(hours=1))
+    ActivityEnvironment().run(site.setup.activities.sweep_sla, sweep)
+    replies = [sent for sent in site.setup.transport.sent if "hugo.novak" in sent[1][0]]
+    assert (200, "planned", [True], 1) == (
+        done.status_code,
+        site.status(),
+        site.woken,
+        len(replies),
+    )
+
+
+async def test_resolve_needs_a_status_and_a_note_and_keeps_the_link(site: Site) -> None:
+    """A form without a note is refused (400) without spending the link; then it works."""
+    link = site.link("resolve")
+    missing_note = await site.submit(link, status="shipped", note="  ")
+    bad_status = await site.submit(link, status="maybe", note="x")
+    fixed = await site.submit(link, status="shipped", note="Out today")
+    assert (400, 400, 200, "shipped") == (
+        missing_note.status_code,
+        bad_status.status_code,
+        fixed.status_code,
+        site.status(),
+    )
+
+
+async def test_a_link_works_only_for_its_item_and_action(site: Site) -> None:
+    """An ack token on the resolve URL, or on another item's URL, is refused (403)."""
+    ack = site.link("ack")
+    token = httpx.URL(ack).params["token"]
+    on_resolve = await site.http.get(
+        f"{site.base}{action_path(site.item_id, 'resolve')}?token={token}"
+    )
+    on_other = await site.http.get(
+        f"{site.base}{action_path('fb-000000000000', 'ack')}?token={token}"
+    )
+    assert (403, 403, "new") == (on_resolve.status_code, on_other.status_code, site.status())
+
+
+async def test_forged_expired_and_approval_tokens_are_refused(site: Site) -> None:
+    """Another secret: 403; past its expiry: 410; an approval link's token: 403."""
+    path = f"{site.base}{action_path(site.item_id, 'ack')}"
+    claims = {"i": site.item_id, "a": FARID, "x": "ack"}
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    future = datetime.now(UTC) + timedelta(days=1)
+    tokens = [
+        LinkSigner("someone-elses-secret-0123456789").sign(PURPOSE, claims, future),
+        SIGNER.sign(PURPOSE, claims, past),
+        SIGNER.issue(site.item_id, 1, FARID, future),
+    ]
+    codes = [(await site.http.get(path, params={"token": t})).status_code for t in tokens]
+    assert ([403, 410, 403], "new") == (codes, site.status())
+
+
+async def test_a_post_without_the_page_csrf_value_changes_nothing(site: Site) -> None:
+    """A form posted from elsewhere (no cookie, no CSRF value) is refused with 403."""
+    link = site.link("ack")
+    async with httpx.AsyncClient() as stranger:
+        post = await stranger.post(link, data={"token": httpx.URL(link).params["token"]})
+    assert (403, "new") == (post.status_code, site.status())
+
+
+async def test_an_item_already_acknowledged_says_so(site: Site) -> None:
+    """After an ack from the CLI the ack link shows 409 and the item's state."""
+    acknowledge(site.setup.ledger, site.item_id, "kenji.ito@acme.example")
+    page = await site.http.get(site.link("ack"))
+    assert (409, True) == (page.status_code, "already acknowledged" in page.text)
+
+
+async def test_a_person_no_longer_in_the_config_is_refused(site: Site) -> None:
+    page = await site.http.get(site.link("ack", actor="left.company@acme.example"))
+    assert (403, "new") == (page.status_code, site.status())
+
+
+async def test_sla_warning_email_carries_working_links(site: Site) -> None:
+    """The owner's warning lists each item with its ack and resolve links; they open the page."""
+    site.setup.activities._links = ActionLinks(SIGNER, site.base)
+    item = site.setup.ledger.get(site.item_id)
+    assert item is not None and item.warn_at is not None
+    ActivityEnvironment().run(
+        site.setup.activities.sweep_sla, SlaSweepInput(now=item.warn_at + timedelta(minutes=1))
+    )
+    [text] = site.setup.transport.texts
+    links = dict(re.findall(r"^  (ack|resolve): (\S+)$", text, re.MULTILINE))
+    pages = [(await site.http.get(links[action])).status_code for action in ("ack", "resolve")]
+    assert ([200, 200], "new") == (pages, site.status())
