@@ -82,7 +82,7 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
         except TemporalUnavailable as error:
             print(f"opsrhythm: {error}", file=sys.stderr)
             return 1
-        feedback = _feedback_routes(config, client, signer, used) if config else []
+        feedback = feedback_routes(config, client, signer, used) if config else []
         print(f"Web pages on http://{host}:{port} (links in emails use {public_url()})")
         if feedback:
             print("Feedback: " + ", ".join(sorted({route.path for route in feedback})))
@@ -102,7 +102,7 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
         used.close()
 
 
-def _feedback_routes(
+def feedback_routes(
     config: OpsRhythmConfig, client: Client, signer: LinkSigner, used: UsedLinks
 ) -> list[Route]:
     """The ack and resolve pages, and ``POST /feedback`` when its token is set too."""

@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
+import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
+from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from opsrhythm.approvals.links import LinkSigner
@@ -20,6 +23,7 @@ from opsrhythm.feedback.actions import acknowledge
 from opsrhythm.feedback.links import PURPOSE, ActionLinks, action_path
 from opsrhythm.feedback.sla_models import SlaSweepInput
 from opsrhythm.rendering import default_templates_dir
+from tests.conftest import EXAMPLE_CONFIG
 from tests.feedback.test_sla import Setup
 from tests.web.live_server import live_server
 
@@ -184,3 +188,43 @@ async def test_sla_warning_email_carries_working_links(site: Site) -> None:
     links = dict(re.findall(r"^  (ack|resolve): (\S+)$", text, re.MULTILINE))
     pages = [(await site.http.get(links[action])).status_code for action in ("ack", "resolve")]
     assert ([200, 200], "new") == (pages, site.status())
+
+
+def test_web_app_serves_the_feedback_pages_when_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config with feedback: the ack/resolve pages; with the intake token too: POST /feedback."""
+    from opsrhythm.config_loader import load_config
+    from opsrhythm.web import feedback_routes
+
+    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", f"sqlite:///{tmp_path / 'web.db'}")
+    config = load_config(EXAMPLE_CONFIG)
+    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    client = cast(Client, object())  # only used to wake the watcher after a resolve
+    without_token = {r.path for r in feedback_routes(config, client, SIGNER, used)}
+    monkeypatch.setenv("OPSRHYTHM_FEEDBACK_TOKEN", "t0ken")
+    with_token = {r.path for r in feedback_routes(config, client, SIGNER, used)}
+    used.close()
+    assert (
+        {"/feedback/items/{item_id}/{action}"},
+        {"/feedback/items/{item_id}/{action}", "/feedback"},
+    ) == (
+        without_token,
+        with_token,
+    )
+
+
+def test_opsrhythm_web_refuses_a_bad_config_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before anything starts: a missing --config file is one line and exit 2."""
+    import starter
+
+    monkeypatch.setenv("OPSRHYTHM_SECRET", "a-long-enough-secret-for-links")
+    code = starter.main(["web", "--config", str(tmp_path / "nope.yaml")])
+    err = capsys.readouterr().err
+    assert (2, 1, True) == (
+        code,
+        len(err.strip().splitlines()),
+        "nope.yaml: file: not found" in err,
+    )
