@@ -23,7 +23,7 @@ from opsrhythm.web_pages import CSRF_COOKIE
 if TYPE_CHECKING:
     from opsrhythm.config import OpsRhythmConfig
 
-__all__ = ["CSRF_COOKIE", "create_app", "serve"]
+__all__ = ["CSRF_COOKIE", "create_app", "feedback_routes", "serve"]
 
 
 def create_app(

@@ -10,6 +10,7 @@ from opsrhythm.feedback.sla import NoticeKind
 from opsrhythm.models import RenderedEmail
 
 LISTED = 50
+ACTION_WORDS = {"ack": "Acknowledge", "resolve": "Resolve"}
 """Items listed in one email; the rest are counted, so a backlog cannot make a huge email."""
 
 
@@ -36,7 +37,7 @@ def render_sla_notice(
         lines.append(
             f"- {i.id} [{i.priority}, {i.area}, due {i.due_at:%Y-%m-%d %H:%M} UTC] {i.text[:200]}"
         )
-        lines += [f"  {action}: {url}" for action, url in links.get(i.id, {}).items()]
+        lines += [f"  {ACTION_WORDS[a]}: {url}" for a, url in links.get(i.id, {}).items()]
     lines += [more] if more else []
     command = "opsrhythm feedback ack ID --as YOUR_EMAIL"
     text = "\n".join([f"Hello {name},", "", intro, "", *lines, "", f"Acknowledge: {command}"])
@@ -56,7 +57,6 @@ def render_sla_notice(
 
 
 def _action_links(links: Mapping[str, str]) -> str:
-    words = {"ack": "Acknowledge", "resolve": "Resolve"}
     return " · ".join(
-        f'<a href="{escape(url)}">{words.get(action, action)}</a>' for action, url in links.items()
+        f'<a href="{escape(url)}">{ACTION_WORDS[action]}</a>' for action, url in links.items()
     )

@@ -42,7 +42,7 @@ async def test_resolve_from_the_warning_email_tells_the_submitter(tmp_path: Path
         assert item is not None and item.warn_at is not None
         sweep = SlaSweepInput(now=item.warn_at + timedelta(minutes=1))
         ActivityEnvironment().run(setup.activities.sweep_sla, sweep)
-        match = re.search(r"^  resolve: (\S+)$", setup.transport.texts[0], re.MULTILINE)
+        match = re.search(r"^  Resolve: (\S+)$", setup.transport.texts[0], re.MULTILINE)
         assert match is not None, setup.transport.texts
         async with chromium_page(tmp_path / "chromium") as page:
             await page.goto(match.group(1))

@@ -185,8 +185,8 @@ async def test_sla_warning_email_carries_working_links(site: Site) -> None:
         site.setup.activities.sweep_sla, SlaSweepInput(now=item.warn_at + timedelta(minutes=1))
     )
     [text] = site.setup.transport.texts
-    links = dict(re.findall(r"^  (ack|resolve): (\S+)$", text, re.MULTILINE))
-    pages = [(await site.http.get(links[action])).status_code for action in ("ack", "resolve")]
+    links = dict(re.findall(r"^  (Acknowledge|Resolve): (\S+)$", text, re.MULTILINE))
+    pages = [(await site.http.get(links[word])).status_code for word in ("Acknowledge", "Resolve")]
     assert ([200, 200], "new") == (pages, site.status())
 
 
