@@ -161,6 +161,10 @@ def _run(
         out.print(
             f"{args.item_id} {'acknowledged' if args.feedback_command == 'ack' else args.status}"
         )
+        if args.feedback_command == "resolve":
+            from opsrhythm.feedback.temporal_import import wake_for_replies
+
+            out.print(asyncio.run(wake_for_replies()))
         return 0
     if args.feedback_command in ("merge", "unmerge"):
         from opsrhythm.feedback.merging import MergeError, merge, unmerge

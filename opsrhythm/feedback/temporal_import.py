@@ -84,5 +84,23 @@ async def start_sla_watch(client: Client, *, task_queue: str = TASK_QUEUE) -> No
     )
 
 
+async def wake_for_replies() -> str:
+    """After a CLI resolution: have a configured server's watcher schedule the replies now.
+
+    Says when the submitters will hear. The resolution is stored whatever happens here.
+    """
+    from temporalio.service import RPCError
+
+    from opsrhythm.temporal_runtime import TemporalUnavailable, configured_address, connect
+
+    if configured_address() is None:
+        return "The submitters are emailed at the SLA watcher's next sweep."
+    try:
+        await start_sla_watch(await connect())
+    except (TemporalUnavailable, RPCError) as error:
+        return f"The SLA watcher could not be woken ({error}); replies go at its next sweep."
+    return "The submitters are emailed after the reply window."
+
+
 def _identity(path: Path) -> tuple[str, str]:
     return hashlib.sha256(path.read_bytes()).hexdigest(), str(path.absolute())

@@ -174,3 +174,44 @@ async def test_watch_starts_one_watcher(
     first = await handle.describe()
     await handle.terminate()
     assert (WorkflowExecutionStatus.RUNNING, SLA_WATCH_ID) == (first.status, first.id)
+
+
+def resolve_args(item_id: str) -> list[str]:
+    return [
+        "feedback",
+        "resolve",
+        item_id,
+        "--as",
+        "farid.haddad@acme.example",
+        "--status",
+        "planned",
+        "--note",
+        "Next quarter",
+    ]
+
+
+async def test_resolve_wakes_the_configured_servers_watcher(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    dev_server_env: WorkflowEnvironment,
+) -> None:
+    """With a server configured, a CLI resolution starts (or pokes) the SLA watcher."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", dev_server_env.client.service_client.config.target_host)
+    _, out, _ = run_cli(capsys, "feedback", "submit", "--text", "Refund", "--from", "a@acme.test")
+    code = await asyncio.to_thread(starter.main, resolve_args(out.split()[0]))
+    handle = dev_server_env.client.get_workflow_handle(SLA_WATCH_ID)
+    described = await handle.describe()
+    await handle.terminate()
+    assert (0, WorkflowExecutionStatus.RUNNING) == (code, described.status)
+    assert "emailed after the reply window" in capsys.readouterr().out
+
+
+def test_resolve_is_kept_when_the_server_is_down(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreachable server only delays the replies: exit 0, the item resolved, a warning."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+    _, out, _ = run_cli(capsys, "feedback", "submit", "--text", "Refund", "--from", "a@acme.test")
+    code, out, _ = run_cli(capsys, *resolve_args(out.split()[0]))
+    _, listing, _ = run_cli(capsys, "feedback", "list", "--status", "planned")
+    assert (0, True, True) == (code, "could not be woken" in out, "1 item(s)" in listing)
