@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from opsrhythm.feedback.config import FeedbackSettings
 from opsrhythm.feedback.intake import count_rows, read_file
+from opsrhythm.feedback.sla_clock import CalendarUnavailable
 from opsrhythm.feedback.triage import CHUNK, triage_chunk
 from opsrhythm.feedback.workflow_models import (
     ImportCounts,
@@ -68,9 +69,12 @@ class FeedbackActivities:
             raise ApplicationError(f"{input.path}: {error}", non_retryable=True) from None
         for begin in range(done, len(rows), SUB_BATCH):
             batch = rows[begin : begin + SUB_BATCH]
-            summary = triage_chunk(
-                batch, self._settings, self._ledger, origin=input.origin, now=input.now
-            )
+            try:
+                summary = triage_chunk(
+                    batch, self._settings, self._ledger, origin=input.origin, now=input.now
+                )
+            except CalendarUnavailable as error:
+                raise ApplicationError(str(error), non_retryable=True) from None
             counts = counts.plus(
                 ImportCounts(
                     rows=len(batch),

@@ -169,7 +169,7 @@ class FeedbackSlaActivities:
             chosen = [keys[k] for k in claimed]
             links, listed = self._links, chosen[: sla_mail.LISTED]
             by_item = {i.id: links.for_item(i.id, person.email) for i in listed} if links else {}
-            return sla_mail.render_sla_notice(kind, person.name, chosen, by_item)
+            return sla_mail.render_sla_notice(kind, person.name, chosen, by_item, person.timezone)
 
         self._send(list(keys), render, person.email, person.name)
         sla.mark_notified(self._ledger, items, kind, person.email)

@@ -4,6 +4,7 @@ and resolve when the config has a ``feedback:`` section), and ``POST /feedback``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,13 +61,15 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
     import uvicorn
 
     from opsrhythm.approvals.links import SECRET_ENV, public_url, signer_from_environment
-    from opsrhythm.config_loader import ConfigError, config_path, load_config
+    from opsrhythm.config_loader import CONFIG_ENV, ConfigError, config_path, load_config
     from opsrhythm.ledger_keys import default_database_url
     from opsrhythm.temporal_runtime import TemporalUnavailable, connect
 
     try:
         signer = signer_from_environment()
-        use_config = config_file is not None or config_path().is_file()
+        # Only the default file may be absent: a config that was named must be there.
+        named = config_file is not None or bool(os.environ.get(CONFIG_ENV))
+        use_config = named or config_path().is_file()
         config = load_config(config_file, check_calendars=True) if use_config else None
     except ConfigError as error:
         print(error, file=sys.stderr)
@@ -86,6 +89,8 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
         print(f"Web pages on http://{host}:{port} (links in emails use {public_url()})")
         if feedback:
             print("Feedback: " + ", ".join(sorted({route.path for route in feedback})))
+        else:
+            print("Feedback pages off: no config with a feedback: section (see --config)")
         # No access log: the links' tokens are in the URLs.
         server_config = uvicorn.Config(
             create_app(client, signer, used, extra_routes=feedback),
@@ -122,6 +127,7 @@ def feedback_routes(
         used,
         default_templates_dir(),
         on_resolved=lambda: start_sla_watch(client),
+        timezone=config.feedback.timezone or config.organization.timezone,
     )
     intake = intake_from_environment(config.feedback, ledger)
     return pages.routes() + (intake.routes() if intake else [])

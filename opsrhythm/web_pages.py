@@ -32,6 +32,19 @@ HEADERS = {
 }
 
 
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is over ``limit`` bytes (nothing more is read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
+
+
 class Refusal(Exception):
     def __init__(self, status: int, title: str, message: str) -> None:
         super().__init__(message)
@@ -71,8 +84,8 @@ class SignedLinkPages:
 
     async def _posted_form(self, request: Request) -> dict[str, str]:
         """The POSTed form, once its size and CSRF value are checked."""
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
+        body = await read_body(request, MAX_FORM_BYTES)
+        if body is None:
             raise Refusal(413, "Too long", "Please shorten what you wrote.")
         form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
         if not self._signer.csrf_ok(

@@ -42,6 +42,23 @@ def test_other_secret_is_forged() -> None:
         SIGNER.verify(token, LATER - timedelta(1))
 
 
+def test_a_token_for_another_purpose_is_forged() -> None:
+    """A feedback action token cannot pass as an approval link, nor the other way round."""
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    feedback = SIGNER.sign("feedback-action", {"i": "fb-1", "a": "x@y.z", "x": "ack"}, expires)
+    approval = SIGNER.issue("wf", 1, "x@y.z", expires)
+    with pytest.raises(ForgedLink):
+        SIGNER.verify(feedback)
+    with pytest.raises(ForgedLink):
+        SIGNER.open("feedback-action", approval)
+
+
+@pytest.mark.parametrize("token", ["x.é", "é.x", "\u00e9", ""])
+def test_non_ascii_or_empty_tokens_are_forged_not_crashes(token: str) -> None:
+    with pytest.raises(ForgedLink):
+        SIGNER.verify(token)
+
+
 def test_expired_token_is_refused() -> None:
     """At its expiry a token stops working."""
     with pytest.raises(ExpiredLink):

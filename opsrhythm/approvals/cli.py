@@ -53,7 +53,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     decision("request-changes", "Ask for a new draft, saying what to change.", "comment")
     pending = command("pending", "Approvals waiting for a decision, across every ritual.")
     pending.add_argument("--as", dest="approver", metavar="EMAIL", help="only those awaiting EMAIL")
-    web = command("web", "Serve the approval links (binds to 127.0.0.1 unless --host is given).")
+    web = command(
+        "web", "Serve the pages behind email links (binds to 127.0.0.1 unless --host is given)."
+    )
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8080)
     web.add_argument(

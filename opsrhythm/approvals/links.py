@@ -56,6 +56,11 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def _same(given: str, expected: str) -> bool:
+    # Bytes: compare_digest refuses a str with non-ASCII characters, which anyone can send.
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -82,7 +87,7 @@ class LinkSigner:
         ForgedLink if it was not signed here (or for another purpose), ExpiredLink if too old.
         """
         body, _, signature = token.partition(".")
-        if not body or not hmac.compare_digest(signature, self._mac(purpose, body)):
+        if not body or not _same(signature, self._mac(purpose, body)):
             raise ForgedLink(
                 "This link is not valid: it was not issued by OpsRhythm or was altered."
             )
@@ -124,7 +129,7 @@ class LinkSigner:
     def csrf_ok(self, token: str, browser_nonce: str, submitted: str) -> bool:
         if not browser_nonce or not submitted:
             return False
-        return hmac.compare_digest(submitted, self.csrf_value(token, browser_nonce))
+        return _same(submitted, self.csrf_value(token, browser_nonce))
 
 
 def signer_from_environment(environ: Mapping[str, str] | None = None) -> LinkSigner | None:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,6 +23,7 @@ from opsrhythm.approvals.store import UsedLinks
 from opsrhythm.feedback.actions import ActionRefused, acknowledge, resolve
 from opsrhythm.feedback.links import ActionClaims, verify_action
 from opsrhythm.feedback.models import RESOLUTIONS, FeedbackItem, Resolution
+from opsrhythm.feedback.sla_clock import local_label
 from opsrhythm.web_pages import Refusal, SignedLinkPages
 
 if TYPE_CHECKING:
@@ -41,8 +43,11 @@ class FeedbackActionPages(SignedLinkPages):
         used: UsedLinks,
         templates_dir: Path,
         on_resolved: Callable[[], Awaitable[None]] | None = None,
+        timezone: str = "UTC",
     ) -> None:
-        """``actors``: the emails of the config's people; ``on_resolved`` wakes the replies."""
+        """``actors``: the emails of the config's people; ``on_resolved`` wakes the replies;
+        ``timezone``: the one times are shown in."""
+        self._timezone = timezone
         super().__init__(signer, templates_dir, cookie_path="/feedback/items")
         self._ledger = ledger
         self._actors = {email.lower() for email in actors}
@@ -72,6 +77,8 @@ class FeedbackActionPages(SignedLinkPages):
             actor=claims.actor,
             action=claims.action,
             resolutions=RESOLUTIONS,
+            due=local_label(item.due_at, self._timezone),
+            received=local_label(item.created_at, self._timezone),
         )
 
     async def act(self, request: Request) -> Response:
@@ -92,7 +99,7 @@ class FeedbackActionPages(SignedLinkPages):
                 self._used.claim, claims.nonce, claims.item_id, claims.actor, claims.action
             ):
                 raise Refusal(410, "This link was already used", ONCE)
-            item = await run_in_threadpool(self._apply, claims, cast(Resolution, status), note)
+            item = await self._spend(claims, cast(Resolution, status), note)
         except Refusal as refusal:
             return self._refused(refusal)
         if claims.action == "resolve":
@@ -129,6 +136,17 @@ class FeedbackActionPages(SignedLinkPages):
         if item.status not in still_open:
             raise Refusal(409, "Nothing left to do", f"{item.id} is already {item.status}.")
         return item
+
+    async def _spend(self, claims: ActionClaims, status: Resolution, note: str) -> FeedbackItem:
+        """Apply the action; if the database fails, give the link back for another try."""
+        try:
+            return await run_in_threadpool(self._apply, claims, status, note)
+        except SQLAlchemyError:
+            logger.warning("feedback %s failed on %s", claims.action, claims.item_id, exc_info=True)
+            await run_in_threadpool(self._used.release, claims.nonce)
+            raise Refusal(
+                503, "Try again shortly", "The feedback database did not answer."
+            ) from None
 
     def _apply(self, claims: ActionClaims, status: Resolution, note: str) -> FeedbackItem:
         try:

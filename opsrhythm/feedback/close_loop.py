@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from opsrhythm.feedback.models import snippet
 from opsrhythm.models import RenderedEmail
 
 if TYPE_CHECKING:
@@ -97,10 +98,11 @@ def render_replies(replies: list[Reply]) -> RenderedEmail:
     )
     intro = "Thank you for your feedback. Here is what happened:"
     lines = [
-        f'- "{r.text[:200]}" {STATUS_WORDS.get(r.status, r.status)}. {r.note}' for r in replies
+        f'- "{snippet(r.text, 200)}" {STATUS_WORDS.get(r.status, r.status)}. {r.note}'
+        for r in replies
     ]
     items = "".join(
-        f"<li><q>{escape(r.text[:200])}</q> {escape(STATUS_WORDS.get(r.status, r.status))}."
+        f"<li><q>{escape(snippet(r.text, 200))}</q> {escape(STATUS_WORDS.get(r.status, r.status))}."
         f"<br>{escape(r.note)}</li>"
         for r in replies
     )

@@ -18,6 +18,9 @@ from opsrhythm.schedules.config import Holidays
 Priority = Literal["P1", "P2", "P3", "P4"]
 FeedbackSource = Literal["sales", "support", "customer", "internal"]
 SlaDuration = str
+BUSINESS_DAYS = re.compile(r"([1-9]\d*)bd")
+MAX_BUSINESS_DAYS = 260
+"""A year of business days: an SLA longer than that is a typo."""
 
 
 class ProductArea(StrictModel):
@@ -127,10 +130,13 @@ class FeedbackSettings(StrictModel):
     @classmethod
     def _durations(cls, value: dict[str, str]) -> dict[str, str]:
         for priority, text in value.items():
-            if not re.fullmatch(r"(\d+[dhm])+|[1-9]\d*bd", text):
+            business = BUSINESS_DAYS.fullmatch(text)
+            if business is None and not re.fullmatch(r"(\d+[dhm])+", text):
                 raise ValueError(
                     f"{priority}: duration {text!r} is not like 2bd (business days), 2d or 1d12h"
                 )
+            if business is not None and int(business.group(1)) > MAX_BUSINESS_DAYS:
+                raise ValueError(f"{priority}: {text} is over {MAX_BUSINESS_DAYS} business days")
         return value
 
     def area(self, area_id: str) -> ProductArea:

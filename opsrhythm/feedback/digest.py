@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from opsrhythm.feedback.dedupe import tokens
-from opsrhythm.feedback.models import FeedbackItem
+from opsrhythm.feedback.models import FeedbackItem, snippet
 from opsrhythm.models import RenderedEmail
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def build_digest(ledger: FeedbackLedger, area: str, since: datetime, now: dateti
 def render_digest(digest: Digest, area_name: str, owner_name: str) -> RenderedEmail:
     subject = f"{area_name}: {len(digest.new)} new feedback items this week"
     sections: list[tuple[str, list[str]]] = [
-        ("New this week", [f"{i.id} [{i.priority}] {i.text[:120]}" for i in digest.new]),
+        ("New this week", [f"{i.id} [{i.priority}] {snippet(i.text, 120)}" for i in digest.new]),
         ("Top themes by count", [f"{w} ({c} items)" for w, c in digest.themes_by_count]),
         ("Top themes by ARR", [f"{w} ({a:,.0f} ARR)" for w, a in digest.themes_by_arr]),
         (

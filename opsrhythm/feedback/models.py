@@ -18,6 +18,12 @@ OPEN = "new"
 STATUSES = ("new", "acknowledged", "shipped", "planned", "declined", "duplicate")
 
 
+def snippet(text: str, limit: int) -> str:
+    """Untrusted text on one line, cut to ``limit``: it cannot add lines, such as a fake
+    'Resolve:' link, to a plain-text email."""
+    return " ".join(text.split())[:limit]
+
+
 class FeedbackInput(BaseModel):
     """One piece of feedback as it arrives: a CSV row, a JSON line, a CLI or HTTP submission."""
 

@@ -9,18 +9,20 @@ the SLA count the same way, so 75% of 2bd is 1.5 business days.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Container
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from opsrhythm.feedback.config import FeedbackSettings, Priority
+from opsrhythm.feedback.config import BUSINESS_DAYS, FeedbackSettings, Priority
 from opsrhythm.schedules.business_days import NO_HOLIDAYS, holiday_dates, is_business_day
 from opsrhythm.schedules.config import parse_duration
 
-BUSINESS_DAYS = re.compile(r"^(\d+)bd$")
 _LONGEST_WALK = 3660
 """Days the clock walks at most; only a calendar of holidays on every weekday could need more."""
+
+
+class CalendarUnavailable(ValueError):
+    """The configured holiday calendar is not one the ``holidays`` package has."""
 
 
 def sla_deadlines(
@@ -30,20 +32,24 @@ def sla_deadlines(
     text = settings.sla.get(priority)
     if text is None:
         return None
-    business = BUSINESS_DAYS.match(text)
+    business = BUSINESS_DAYS.fullmatch(text)
     if business is None:
         allowed = parse_duration(text)
         return start + allowed * settings.sla_warning, start + allowed
     allowed = timedelta(days=int(business.group(1)))
     zone = ZoneInfo(settings.timezone or "UTC")
     calendar = settings.holidays
-    holidays = (
-        _holidays(calendar.country, calendar.subdivision, start.year) if calendar else NO_HOLIDAYS
-    )
+    year = start.astimezone(zone).year
+    holidays = _holidays(calendar.country, calendar.subdivision, year) if calendar else NO_HOLIDAYS
     return (
         add_business_time(start, allowed * settings.sla_warning, zone, holidays),
         add_business_time(start, allowed, zone, holidays),
     )
+
+
+def local_label(moment: datetime | None, timezone: str) -> str:
+    """A moment as people read it where they are: 'Wed 02 Dec 2026 00:00 GMT'."""
+    return f"{moment.astimezone(ZoneInfo(timezone)):%a %d %b %Y %H:%M %Z}" if moment else "none"
 
 
 def add_business_time(
@@ -65,5 +71,11 @@ def add_business_time(
 
 @functools.lru_cache(maxsize=16)
 def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    # Two years: a 30bd SLA from late December ends in the next year.
-    return holiday_dates(country, subdivision, range(year, year + 2))
+    # Three years: the longest SLA allowed (260bd) from late December ends two years on.
+    try:
+        return holiday_dates(country, subdivision, range(year, year + 3))
+    except NotImplementedError:
+        raise CalendarUnavailable(
+            f"feedback.holidays: no holiday calendar for {country!r}"
+            + (f" subdivision {subdivision!r}" if subdivision else "")
+        ) from None

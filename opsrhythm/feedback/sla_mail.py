@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from opsrhythm.feedback.models import FeedbackItem
+from opsrhythm.feedback.models import FeedbackItem, snippet
 from opsrhythm.feedback.sla import NoticeKind
+from opsrhythm.feedback.sla_clock import local_label
 from opsrhythm.models import RenderedEmail
 
 LISTED = 50
-ACTION_WORDS = {"ack": "Acknowledge", "resolve": "Resolve"}
 """Items listed in one email; the rest are counted, so a backlog cannot make a huge email."""
+ACTION_WORDS = {"ack": "Acknowledge", "resolve": "Resolve"}
 
 
 def render_sla_notice(
@@ -19,8 +20,10 @@ def render_sla_notice(
     name: str,
     items: Sequence[FeedbackItem],
     links: Mapping[str, Mapping[str, str]] | None = None,
+    timezone: str = "UTC",
 ) -> RenderedEmail:
-    """``links``: per item id, the signed ``ack`` and ``resolve`` links, when links are on."""
+    """``links``: per item id, the signed ``ack`` and ``resolve`` links, when links are on;
+    ``timezone``: the recipient's, for the deadlines."""
     links = links or {}
     count = len(items)
     plural = "item" if count == 1 else "items"
@@ -34,16 +37,15 @@ def render_sla_notice(
     more = f"... and {hidden} more: opsrhythm feedback list --area AREA" if hidden else ""
     lines = []
     for i in shown:
-        lines.append(
-            f"- {i.id} [{i.priority}, {i.area}, due {i.due_at:%Y-%m-%d %H:%M} UTC] {i.text[:200]}"
-        )
+        due = local_label(i.due_at, timezone)
+        lines.append(f"- {i.id} [{i.priority}, {i.area}, due {due}] {snippet(i.text, 200)}")
         lines += [f"  {ACTION_WORDS[a]}: {url}" for a, url in links.get(i.id, {}).items()]
     lines += [more] if more else []
     command = "opsrhythm feedback ack ID --as YOUR_EMAIL"
     text = "\n".join([f"Hello {name},", "", intro, "", *lines, "", f"Acknowledge: {command}"])
     rows = "".join(
         f"<tr><td>{escape(i.id)}</td><td>{escape(i.priority)}</td><td>{escape(i.area)}</td>"
-        f"<td>{i.due_at:%Y-%m-%d %H:%M} UTC</td><td>{escape(i.text[:200])}</td>"
+        f"<td>{escape(local_label(i.due_at, timezone))}</td><td>{escape(snippet(i.text, 200))}</td>"
         f"<td>{_action_links(links.get(i.id, {}))}</td></tr>"
         for i in shown
     )

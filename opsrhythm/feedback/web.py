@@ -21,6 +21,7 @@ from starlette.routing import Route
 from opsrhythm.feedback.config import FeedbackSettings
 from opsrhythm.feedback.intake import parse_record
 from opsrhythm.feedback.triage import triage_chunk
+from opsrhythm.web_pages import read_body
 
 if TYPE_CHECKING:
     from opsrhythm.feedback.ledger import FeedbackLedger
@@ -43,14 +44,9 @@ class FeedbackIntake:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), self._token):
             return _error(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
             return _error(413, f"body over {MAX_BODY_BYTES} bytes")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return _error(413, f"body over {MAX_BODY_BYTES} bytes")
         return await run_in_threadpool(self._store, body)
 
     def _store(self, body: bytes) -> Response:

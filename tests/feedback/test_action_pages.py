@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -156,6 +157,33 @@ async def test_forged_expired_and_approval_tokens_are_refused(site: Site) -> Non
     assert ([403, 410, 403], "new") == (codes, site.status())
 
 
+async def test_odd_tokens_and_csrf_values_are_refused_not_crashes(site: Site) -> None:
+    """Non-ASCII in a token or a CSRF value is a 403 page, never a server error."""
+    link = site.link("ack")
+    page = await site.http.get(link.split("?")[0], params={"token": "x.é"})
+    form = await site.form(link) | {"csrf": "é"}
+    post = await site.http.post(link, data=form)
+    assert (403, 403, "new") == (page.status_code, post.status_code, site.status())
+
+
+async def test_an_oversized_form_is_refused(site: Site) -> None:
+    link = site.link("resolve")
+    form = await site.form(link, status="shipped", note="x" * 70_000)
+    post = await site.http.post(link, data=form)
+    assert (413, "new") == (post.status_code, site.status())
+
+
+async def test_two_clicks_at_once_act_once(site: Site) -> None:
+    """Two POSTs of one link racing: one acts, the other is told the link was used."""
+    link = site.link("ack")
+    form = await site.form(link)
+    first, second = await asyncio.gather(
+        site.http.post(link, data=form), site.http.post(link, data=form)
+    )
+    acks = [e for e in site.setup.ledger.events(site.item_id) if e[1] == "acknowledged"]
+    assert ([200, 410], 1) == (sorted([first.status_code, second.status_code]), len(acks))
+
+
 async def test_a_post_without_the_page_csrf_value_changes_nothing(site: Site) -> None:
     """A form posted from elsewhere (no cookie, no CSRF value) is refused with 403."""
     link = site.link("ack")
@@ -217,14 +245,18 @@ def test_web_app_serves_the_feedback_pages_when_configured(
 def test_opsrhythm_web_refuses_a_bad_config_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Before anything starts: a missing --config file is one line and exit 2."""
+    """Before anything starts: a missing --config or $OPSRHYTHM_CONFIG file: one line, exit 2."""
     import starter
 
     monkeypatch.setenv("OPSRHYTHM_SECRET", "a-long-enough-secret-for-links")
     code = starter.main(["web", "--config", str(tmp_path / "nope.yaml")])
     err = capsys.readouterr().err
+    monkeypatch.setenv("OPSRHYTHM_CONFIG", str(tmp_path / "gone.yaml"))
+    from_env = starter.main(["web"])
+    env_err = capsys.readouterr().err
     assert (2, 1, True) == (
         code,
         len(err.strip().splitlines()),
         "nope.yaml: file: not found" in err,
     )
+    assert (2, True) == (from_env, "gone.yaml: file: not found" in env_err)

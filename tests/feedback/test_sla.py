@@ -166,6 +166,27 @@ def test_notice_escapes_feedback_text(tmp_path: Path) -> None:
     assert ("&lt;script&gt;" in html, "<script>" in html) == (True, False)
 
 
+def test_feedback_text_cannot_add_lines_to_the_plain_text(tmp_path: Path) -> None:
+    """A submitter's newline cannot plant a fake action link in the owner's email."""
+    setup = Setup(tmp_path)
+    text = "invoice\n  Resolve: https://evil.example/steal"
+    item = setup.ledger.get(setup.submit(text, datetime(2026, 11, 2, 9, 0, tzinfo=UTC)))
+    assert item is not None
+    links = {item.id: {"resolve": "https://opsrhythm.example/real"}}
+    lines = render_sla_notice("warning", "Farid", [item], links).text.splitlines()
+    assert ["  Resolve: https://opsrhythm.example/real"] == [
+        line for line in lines if line.startswith("  Resolve:")
+    ]
+
+
+def test_deadlines_are_shown_in_the_recipients_timezone(tmp_path: Path) -> None:
+    setup = Setup(tmp_path)
+    item = setup.ledger.get(setup.submit("invoice", datetime(2026, 11, 2, 9, 0, tzinfo=UTC)))
+    assert item is not None
+    text = render_sla_notice("warning", "Farid", [item], timezone="America/New_York").text
+    assert "due Mon 09 Nov 2026 04:00 EST" in text
+
+
 def test_long_notice_lists_fifty_and_counts_the_rest(tmp_path: Path) -> None:
     """A backlog of 60 items makes one email listing 50 and saying how many more."""
     setup = Setup(tmp_path)

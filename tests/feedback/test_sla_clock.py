@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from opsrhythm.config_loader import load_config
+from opsrhythm.config_loader import load_config, parse_config
 from opsrhythm.feedback.config import FeedbackSettings, Priority
-from opsrhythm.feedback.sla_clock import sla_deadlines
+from opsrhythm.feedback.sla_clock import CalendarUnavailable, sla_deadlines
+from opsrhythm.schedules.config import HolidayCalendar
 from tests.conftest import EXAMPLE_CONFIG
 
 LONDON = ZoneInfo("Europe/London")
@@ -86,6 +87,23 @@ def test_deadlines(
     assert (warn, due) == sla_deadlines(settings, priority, start), why
 
 
+def test_thirty_business_days_across_the_new_year(settings: FeedbackSettings) -> None:
+    """Christmas, Boxing Day (Monday 28th) and New Year's Day skipped: the 30th business day
+    after Tuesday 15 December is Friday 29 January; 22.5bd falls on Tuesday 19 January."""
+    long_sla = settings.model_copy(update={"sla": {"P4": "30bd"}})
+    assert (london(2027, 1, 19, 21, 0), london(2027, 1, 29, 9, 0)) == sla_deadlines(
+        long_sla, "P4", london(2026, 12, 15, 9, 0)
+    )
+
+
+def test_an_unknown_holiday_calendar_is_named(settings: FeedbackSettings) -> None:
+    nowhere = settings.model_copy(update={"holidays": HolidayCalendar(country="XX")})
+    with pytest.raises(
+        CalendarUnavailable, match=r"feedback\.holidays: no holiday calendar for 'XX'"
+    ):
+        sla_deadlines(nowhere, "P1", london(2026, 11, 27, 15, 0))
+
+
 def test_business_days_count_in_the_feedback_timezone(settings: FeedbackSettings) -> None:
     """Friday 23:30 UTC is Saturday morning in Tokyo, so the clock starts on Monday there."""
     tokyo = settings.model_copy(update={"timezone": "Asia/Tokyo", "holidays": None})
@@ -98,7 +116,17 @@ def test_business_days_count_in_the_feedback_timezone(settings: FeedbackSettings
 
 
 def test_timezone_defaults_to_the_organization(settings: FeedbackSettings) -> None:
-    assert "Europe/London" == settings.timezone
+    """Unset, it is the organization's; set, it stays as written."""
+    text = EXAMPLE_CONFIG.read_text().replace("feedback:\n", "feedback:\n  timezone: Asia/Tokyo\n")
+    written = parse_config(text, source="x.yaml", base_dir=EXAMPLE_CONFIG.parent).feedback
+    assert written is not None
+    assert ("Europe/London", "Asia/Tokyo") == (settings.timezone, written.timezone)
+
+
+def test_an_sla_over_a_year_of_business_days_is_refused(settings: FeedbackSettings) -> None:
+    data = settings.model_dump() | {"sla": {"P4": "261bd"}}
+    with pytest.raises(ValidationError, match="P4: 261bd is over 260 business days"):
+        FeedbackSettings.model_validate(data)
 
 
 @pytest.mark.parametrize("text", ["0bd", "2 bd", "2bh", "1bd12h", "two days"])
