@@ -95,10 +95,6 @@ class FeedbackActionPages(SignedLinkPages):
                         400, "A note is needed", "The submitters are told it; go back and add one."
                     )
             await self._open_item(claims)
-            if not await run_in_threadpool(
-                self._used.claim, claims.nonce, claims.item_id, claims.actor, claims.action
-            ):
-                raise Refusal(410, "This link was already used", ONCE)
             item = await self._spend(claims, cast(Resolution, status), note)
         except Refusal as refusal:
             return self._refused(refusal)
@@ -138,7 +134,11 @@ class FeedbackActionPages(SignedLinkPages):
         return item
 
     async def _spend(self, claims: ActionClaims, status: Resolution, note: str) -> FeedbackItem:
-        """Apply the action; if the database fails, give the link back for another try."""
+        """Claim the link, then act; if the database fails, give the link back for a retry."""
+        if not await run_in_threadpool(
+            self._used.claim, claims.nonce, claims.item_id, claims.actor, claims.action
+        ):
+            raise Refusal(410, "This link was already used", ONCE)
         try:
             return await run_in_threadpool(self._apply, claims, status, note)
         except SQLAlchemyError:
