@@ -13,6 +13,7 @@ from typing import cast
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
@@ -182,6 +183,24 @@ async def test_two_clicks_at_once_act_once(site: Site) -> None:
     )
     acks = [e for e in site.setup.ledger.events(site.item_id) if e[1] == "acknowledged"]
     assert ([200, 410], 1) == (sorted([first.status_code, second.status_code]), len(acks))
+
+
+async def test_a_database_failure_gives_the_link_back(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the ledger write fails the page says try again (503), and the same form then works."""
+    import opsrhythm.feedback.action_pages as pages
+
+    def broken(*args: object) -> None:
+        raise OperationalError("UPDATE", {}, Exception("database is locked"))
+
+    link = site.link("ack")
+    form = await site.form(link)
+    with monkeypatch.context() as patch:
+        patch.setattr(pages, "acknowledge", broken)
+        failed = await site.http.post(link, data=form)
+    retried = await site.http.post(link, data=form)
+    assert (503, 200, "acknowledged") == (failed.status_code, retried.status_code, site.status())
 
 
 async def test_a_post_without_the_page_csrf_value_changes_nothing(site: Site) -> None:
