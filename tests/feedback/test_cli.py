@@ -160,6 +160,7 @@ def test_watch_without_a_server_is_one_line(
     assert (1, 1) == (code, len(err.strip().splitlines()))
 
 
+@pytest.mark.dev_server
 async def test_watch_starts_one_watcher(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -190,6 +191,7 @@ def resolve_args(item_id: str) -> list[str]:
     ]
 
 
+@pytest.mark.dev_server
 async def test_resolve_wakes_the_configured_servers_watcher(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
