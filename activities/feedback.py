@@ -6,6 +6,7 @@ resumes after the last heartbeat, and the ledger's keyed writes make any overlap
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable
@@ -75,15 +76,6 @@ class FeedbackActivities:
                 )
             except CalendarUnavailable as error:
                 raise ApplicationError(str(error), non_retryable=True) from None
-            counts = counts.plus(
-                ImportCounts(
-                    rows=len(batch),
-                    imported=summary.imported,
-                    linked=summary.linked,
-                    duplicates=summary.duplicates,
-                    quarantined=summary.quarantined,
-                    quarantined_new=summary.quarantined_new,
-                )
-            )
+            counts = counts.plus(ImportCounts(rows=len(batch), **dataclasses.asdict(summary)))
             activity.heartbeat(begin + len(batch), counts.model_dump())
         return counts

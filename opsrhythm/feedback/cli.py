@@ -223,13 +223,9 @@ def _import_through_temporal(
 
 def _watch() -> int:
     from opsrhythm.feedback.sla_models import SLA_WATCH_ID
-    from opsrhythm.feedback.temporal_import import start_sla_watch
-    from opsrhythm.temporal_runtime import connect
+    from opsrhythm.feedback.temporal_import import start_configured_sla_watch
 
-    async def start() -> None:
-        await start_sla_watch(await connect())
-
-    asyncio.run(start())
+    asyncio.run(start_configured_sla_watch())
     print(f"SLA watcher running: {SLA_WATCH_ID}")
     return 0
 

@@ -84,6 +84,13 @@ async def start_sla_watch(client: Client, *, task_queue: str = TASK_QUEUE) -> No
     )
 
 
+async def start_configured_sla_watch() -> None:
+    """``start_sla_watch`` on the server the environment names."""
+    from opsrhythm.temporal_runtime import connect
+
+    await start_sla_watch(await connect())
+
+
 async def wake_for_replies() -> str:
     """After a CLI resolution: have a configured server's watcher schedule the replies now.
 
@@ -91,12 +98,12 @@ async def wake_for_replies() -> str:
     """
     from temporalio.service import RPCError
 
-    from opsrhythm.temporal_runtime import TemporalUnavailable, configured_address, connect
+    from opsrhythm.temporal_runtime import TemporalUnavailable, configured_address
 
     if configured_address() is None:
         return "The submitters are emailed at the SLA watcher's next sweep."
     try:
-        await start_sla_watch(await connect())
+        await start_configured_sla_watch()
     except (TemporalUnavailable, RPCError) as error:
         return f"The SLA watcher could not be woken ({error}); replies go at its next sweep."
     return "The submitters are emailed after the reply window."

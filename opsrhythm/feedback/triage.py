@@ -7,7 +7,7 @@ writes are keyed by item id, so a chunk that runs twice stores nothing twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -34,11 +34,8 @@ class ImportSummary:
     """Imported items linked to an earlier near-duplicate."""
 
     def add(self, other: ImportSummary) -> None:
-        self.imported += other.imported
-        self.duplicates += other.duplicates
-        self.quarantined += other.quarantined
-        self.quarantined_new += other.quarantined_new
-        self.linked += other.linked
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
 def build_item(
