@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 
 from temporalio.service import RPCError
 
-from opsrhythm.approvals import cli as cli_approvals
-from opsrhythm.cli_errors import UsageError
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import ConfigError, load_config
-from opsrhythm.feedback import cli as cli_feedback
-from opsrhythm.periods import Month
-from opsrhythm.schedules import cli as cli_schedules
-from opsrhythm.temporal_runtime import TemporalUnavailable
+from opsrhythm.platform.approvals import cli as cli_approvals
+from opsrhythm.platform.cli_errors import UsageError
+from opsrhythm.platform.periods import Month
+from opsrhythm.platform.schedules import cli as cli_schedules
+from opsrhythm.platform.temporal_runtime import TemporalUnavailable
+from opsrhythm.rituals.feedback import cli as cli_feedback
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent / "examples" / "acme" / "opsrhythm.yaml"
 EXAMPLE_PERIOD = "2026-10"
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from opsrhythm import cli_commands
+    from opsrhythm.rituals.kpi_report import commands as cli_commands
 
     if args.command == "config":
         from opsrhythm.config import OpsRhythmConfig as Schema

@@ -9,9 +9,13 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.approvals.models import ApprovalEmailInput, ApprovalEmails, ApprovalNoticeInput
-from opsrhythm.approvals.rendering import ApprovalRenderer
-from opsrhythm.rendering import RenderError
+from opsrhythm.platform.approvals.models import (
+    ApprovalEmailInput,
+    ApprovalEmails,
+    ApprovalNoticeInput,
+)
+from opsrhythm.platform.approvals.rendering import ApprovalRenderer
+from opsrhythm.platform.rendering import RenderError
 
 
 class ApprovalActivities:

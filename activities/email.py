@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.config import EmailSettings
-from opsrhythm.ledger_keys import MessageKey
-from opsrhythm.mail.transport import (
+from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.ledger_keys import MessageKey
+from opsrhythm.platform.mail.transport import (
     MAX_RECIPIENTS_PER_REQUEST,
     OUTCOME_UNKNOWN,
     MailTransport,
@@ -28,9 +28,9 @@ from opsrhythm.mail.transport import (
 )
 
 if TYPE_CHECKING:
-    from opsrhythm.ledger import SendLedger
+    from opsrhythm.platform.ledger import SendLedger
 
-from opsrhythm.models import (
+from opsrhythm.platform.models import (
     DeliveryResult,
     FailureNoticeInput,
     Recipient,

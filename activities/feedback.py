@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.feedback.config import FeedbackSettings
-from opsrhythm.feedback.intake import count_rows, read_file
-from opsrhythm.feedback.sla_clock import CalendarUnavailable
-from opsrhythm.feedback.triage import CHUNK, triage_chunk
-from opsrhythm.feedback.workflow_models import (
+from opsrhythm.rituals.feedback.config import FeedbackSettings
+from opsrhythm.rituals.feedback.intake import count_rows, read_file
+from opsrhythm.rituals.feedback.sla_clock import CalendarUnavailable
+from opsrhythm.rituals.feedback.triage import CHUNK, triage_chunk
+from opsrhythm.rituals.feedback.workflow_models import (
     ImportCounts,
     ImportPlan,
     PlanImportInput,
@@ -28,7 +28,7 @@ from opsrhythm.feedback.workflow_models import (
 )
 
 if TYPE_CHECKING:
-    from opsrhythm.feedback.ledger import FeedbackLedger
+    from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 
 SUB_BATCH = CHUNK
 

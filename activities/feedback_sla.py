@@ -16,26 +16,27 @@ from typing import TYPE_CHECKING
 
 from temporalio import activity
 
-from opsrhythm.config import OpsRhythmConfig, Person
-from opsrhythm.feedback.config import ProductArea
-from opsrhythm.feedback.digest import build_digest, last_digest_time, render_digest
-from opsrhythm.feedback.models import FeedbackItem
-from opsrhythm.feedback.rules import TRIAGE_AREA
-from opsrhythm.feedback.sla_models import SlaSweepInput, SlaSweepResult
-from opsrhythm.ledger_keys import MessageKey
-from opsrhythm.mail.transport import MailTransport, MessageTags
-from opsrhythm.models import Recipient, RenderedEmail
-from opsrhythm.schedules.config import parse_duration
+from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform.config import Person
+from opsrhythm.platform.ledger_keys import MessageKey
+from opsrhythm.platform.mail.transport import MailTransport, MessageTags
+from opsrhythm.platform.models import Recipient, RenderedEmail
+from opsrhythm.platform.schedules.config import parse_duration
+from opsrhythm.rituals.feedback.config import ProductArea
+from opsrhythm.rituals.feedback.digest import build_digest, last_digest_time, render_digest
+from opsrhythm.rituals.feedback.models import FeedbackItem
+from opsrhythm.rituals.feedback.rules import TRIAGE_AREA
+from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaSweepResult
 
 DIGEST_CATCH_UP = timedelta(days=1)
 """A watcher down at digest time still sends it within a day; later, the week is skipped."""
 
 if TYPE_CHECKING:
-    from opsrhythm.feedback.close_loop import Reply
-    from opsrhythm.feedback.ledger import FeedbackLedger
-    from opsrhythm.feedback.links import ActionLinks
-    from opsrhythm.feedback.sla import NoticeKind
-    from opsrhythm.ledger import SendLedger
+    from opsrhythm.platform.ledger import SendLedger
+    from opsrhythm.rituals.feedback.close_loop import Reply
+    from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+    from opsrhythm.rituals.feedback.links import ActionLinks
+    from opsrhythm.rituals.feedback.sla import NoticeKind
 
 
 class FeedbackSlaActivities:
@@ -66,7 +67,7 @@ class FeedbackSlaActivities:
     def sweep_sla(self, input: SlaSweepInput) -> SlaSweepResult:
         """Send the warnings and escalations due at ``now``; return when the next one is due."""
         # The ledger-backed modules import SQLAlchemy; loaded on first sweep, not at worker start.
-        from opsrhythm.feedback import close_loop, sla
+        from opsrhythm.rituals.feedback import close_loop, sla
 
         result = SlaSweepResult()
         notices: tuple[NoticeKind, ...] = ("warning", "escalation")
@@ -117,7 +118,7 @@ class FeedbackSlaActivities:
         return 1
 
     def _reply(self, workflow_id: str, email: str, replies: list[Reply]) -> None:
-        from opsrhythm.feedback import close_loop
+        from opsrhythm.rituals.feedback import close_loop
 
         keys = {MessageKey(workflow_id, r.item_id, "close-loop", email): r for r in replies}
         self._send(
@@ -161,7 +162,7 @@ class FeedbackSlaActivities:
     def _notify(
         self, workflow_id: str, kind: NoticeKind, person: Person, items: list[FeedbackItem]
     ) -> None:
-        from opsrhythm.feedback import sla, sla_mail
+        from opsrhythm.rituals.feedback import sla, sla_mail
 
         keys = {MessageKey(workflow_id, i.id, f"sla-{kind}", person.email): i for i in items}
 

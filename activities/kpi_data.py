@@ -5,24 +5,27 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.approvals.plan import approval_plan
-from opsrhythm.config import CsvSource, OpsRhythmConfig, SqlSource
-from opsrhythm.models import (
+from opsrhythm.platform.approvals.plan import approval_plan
+from opsrhythm.platform.config import PlatformConfig
+from opsrhythm.platform.kpi_config import CsvSource, SqlSource
+from opsrhythm.platform.models import Recipient
+from opsrhythm.platform.periods import Month
+from opsrhythm.rituals.kpi_report.config import KpiReportRitual
+from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
+from opsrhythm.rituals.kpi_report.models import (
     AudiencePlan,
     GatherSourceInput,
     KpiPlan,
     PlanReportInput,
-    Recipient,
     ReportPlan,
     SourcePlan,
     SourceValues,
 )
-from opsrhythm.periods import Month
-from opsrhythm.sources import SourceError, SqlReader, read_csv, read_http
+from opsrhythm.rituals.kpi_report.sources import SourceError, SqlReader, read_csv, read_http
 
 
 class KpiDataActivities:
-    def __init__(self, config: OpsRhythmConfig) -> None:
+    def __init__(self, config: PlatformConfig) -> None:
         self._config = config
         self._sql = SqlReader(config.base_dir)
 
@@ -31,8 +34,8 @@ class KpiDataActivities:
         """Snapshot the ritual's config for one run."""
         config = self._config
         ritual = next((r for r in config.rituals if r.id == input.ritual_id), None)
-        if ritual is None:
-            known = ", ".join(r.id for r in config.rituals)
+        if not isinstance(ritual, KpiReportRitual):
+            known = ", ".join(r.id for r in config.rituals if isinstance(r, KpiReportRitual))
             raise ApplicationError(
                 f"unknown ritual {input.ritual_id!r} (known: {known})", non_retryable=True
             )
@@ -59,6 +62,7 @@ class KpiDataActivities:
         return ReportPlan(
             ritual_id=ritual.id,
             ritual_name=ritual.name,
+            templates=ritual.templates or KPI_REPORT.templates,
             organization=config.organization.name,
             period=input.period,
             owner=recipient(ritual.owner),

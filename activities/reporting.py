@@ -5,8 +5,9 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.models import RenderedReport, RenderReportInput
-from opsrhythm.rendering import RenderError, ReportRenderer
+from opsrhythm.platform.rendering import RenderError
+from opsrhythm.rituals.kpi_report.models import RenderedReport, RenderReportInput
+from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
 
 
 class ReportingActivities:

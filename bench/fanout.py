@@ -27,10 +27,10 @@ from sendgrid.helpers.mail import Attachment, Category, ContentId, CustomArg, Di
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities
-from opsrhythm.config import EmailSettings
-from opsrhythm.ledger import SendLedger
-from opsrhythm.mail.sendgrid_transport import SendGridTransport
-from opsrhythm.models import (
+from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
+from opsrhythm.platform.models import (
     DeliveryResult,
     FailureNoticeInput,
     InlineImage,

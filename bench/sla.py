@@ -27,14 +27,14 @@ from temporalio.worker import Worker
 from activities.feedback_sla import FeedbackSlaActivities
 from bench.triage import EXAMPLE, generate
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.intake import read_file
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.sla_models import SlaWatchInput
-from opsrhythm.feedback.triage import triage_all
-from opsrhythm.ledger import SendLedger
-from opsrhythm.mail.transport import MessageTags
-from opsrhythm.models import Recipient, RenderedEmail
-from opsrhythm.temporal_runtime import embedded_server
+from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.transport import MessageTags
+from opsrhythm.platform.models import Recipient, RenderedEmail
+from opsrhythm.platform.temporal_runtime import embedded_server
+from opsrhythm.rituals.feedback.intake import read_file
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.sla_models import SlaWatchInput
+from opsrhythm.rituals.feedback.triage import triage_all
 from workflows.feedback_sla import FeedbackSlaWorkflow
 
 

@@ -25,12 +25,12 @@ from temporalio.worker import Worker
 
 from activities.feedback import FeedbackActivities
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.config import FeedbackSettings
-from opsrhythm.feedback.intake import read_file
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.temporal_import import run_import
-from opsrhythm.feedback.triage import triage_all
-from opsrhythm.temporal_runtime import embedded_server
+from opsrhythm.platform.temporal_runtime import embedded_server
+from opsrhythm.rituals.feedback.config import FeedbackSettings
+from opsrhythm.rituals.feedback.intake import read_file
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.temporal_import import run_import
+from opsrhythm.rituals.feedback.triage import triage_all
 from workflows.feedback_triage import FeedbackTriageWorkflow
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme" / "opsrhythm.yaml"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from opsrhythm.temporal_runtime import find_binary
+from opsrhythm.platform.temporal_runtime import find_binary
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "examples" / "acme" / "opsrhythm.yaml"

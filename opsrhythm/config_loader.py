@@ -16,10 +16,12 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import ValidationError
 
-from opsrhythm.approvals.plan import approval_problems
-from opsrhythm.config import CsvSource, HttpSource, OpsRhythmConfig, SqlSource
-from opsrhythm.feedback.config import feedback_problems
-from opsrhythm.schedules.config import holiday_calendar_problem
+from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform.approvals.plan import approval_problems
+from opsrhythm.platform.kpi_config import CsvSource, HttpSource, SqlSource
+from opsrhythm.platform.schedules.config import holiday_calendar_problem
+from opsrhythm.registry import RITUAL_KINDS
+from opsrhythm.rituals.feedback.config import feedback_problems
 
 DEFAULT_CONFIG_FILE = "opsrhythm.yaml"
 # LibYAML's loader when PyYAML was built with it: several times faster at worker start-up.
@@ -107,7 +109,7 @@ def parse_config(
 def _problem_from_pydantic(detail: Any, lines: dict[str, int]) -> ConfigProblem:
     loc = list(detail["loc"])
     # A discriminated union adds the tag (e.g. 'sql') to the location; the user never wrote it.
-    if len(loc) >= 3 and loc[0] == "sources" and loc[2] in ("sql", "csv", "http"):
+    if len(loc) >= 3 and loc[0] in ("sources", "rituals") and loc[2] in _union_tags():
         del loc[2]
     path = _format_path(loc)
     message = detail["msg"]
@@ -116,6 +118,10 @@ def _problem_from_pydantic(detail: Any, lines: dict[str, int]) -> ConfigProblem:
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     return ConfigProblem(path, message, _nearest_line(path, lines))
+
+
+def _union_tags() -> set[str]:
+    return {"sql", "csv", "http", *(kind.kind for kind in RITUAL_KINDS)}
 
 
 def _format_path(loc: list[Any]) -> str:
@@ -157,7 +163,6 @@ def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
     people = {p.id for p in config.people}
     audiences = {a.id for a in config.audiences}
     sources = {s.id: s for s in config.sources}
-    kpis = {k.id for k in config.kpis}
 
     def unknown(kind: str, value: str, known: set[str] | dict[str, Any]) -> str:
         return f"unknown {kind} {value!r}" + (
@@ -197,9 +202,8 @@ def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
         for a, audience_id in enumerate(ritual.audiences):
             if audience_id not in audiences:
                 yield f"{where}.audiences[{a}]", unknown("audience", audience_id, audiences)
-        for k, kpi_id in enumerate(ritual.kpis or []):
-            if kpi_id not in kpis:
-                yield f"{where}.kpis[{k}]", unknown("KPI", kpi_id, kpis)
+        for field, message in ritual.reference_problems(config):
+            yield f"{where}.{field}", message
         if ritual.approval is not None:
             for field, message in approval_problems(ritual.approval, ritual.owner, people):
                 yield f"{where}.approval.{field}", message

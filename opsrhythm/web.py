@@ -15,11 +15,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from temporalio.client import Client
 
-from opsrhythm.approvals.links import LinkSigner
-from opsrhythm.approvals.pages import ApprovalPages
-from opsrhythm.approvals.store import UsedLinks
-from opsrhythm.rendering import default_templates_dir
-from opsrhythm.web_pages import CSRF_COOKIE
+from opsrhythm.platform.approvals.links import LinkSigner
+from opsrhythm.platform.approvals.pages import ApprovalPages
+from opsrhythm.platform.approvals.store import UsedLinks
+from opsrhythm.platform.rendering import default_templates_dir
+from opsrhythm.platform.web_pages import CSRF_COOKIE
 
 if TYPE_CHECKING:
     from opsrhythm.config import OpsRhythmConfig
@@ -60,10 +60,10 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
 
     import uvicorn
 
-    from opsrhythm.approvals.links import SECRET_ENV, public_url, signer_from_environment
     from opsrhythm.config_loader import CONFIG_ENV, ConfigError, config_path, load_config
-    from opsrhythm.ledger_keys import default_database_url
-    from opsrhythm.temporal_runtime import TemporalUnavailable, connect
+    from opsrhythm.platform.approvals.links import SECRET_ENV, public_url, signer_from_environment
+    from opsrhythm.platform.ledger_keys import default_database_url
+    from opsrhythm.platform.temporal_runtime import TemporalUnavailable, connect
 
     try:
         signer = signer_from_environment()
@@ -111,11 +111,11 @@ def feedback_routes(
     config: OpsRhythmConfig, client: Client, signer: LinkSigner, used: UsedLinks
 ) -> list[Route]:
     """The ack and resolve pages, and ``POST /feedback`` when its token is set too."""
-    from opsrhythm.feedback.action_pages import FeedbackActionPages
-    from opsrhythm.feedback.ledger import FeedbackLedger
-    from opsrhythm.feedback.temporal_import import start_sla_watch
-    from opsrhythm.feedback.web import intake_from_environment
-    from opsrhythm.ledger_keys import default_database_url
+    from opsrhythm.platform.ledger_keys import default_database_url
+    from opsrhythm.rituals.feedback.action_pages import FeedbackActionPages
+    from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+    from opsrhythm.rituals.feedback.temporal_import import start_sla_watch
+    from opsrhythm.rituals.feedback.web import intake_from_environment
 
     if config.feedback is None:
         return []

@@ -10,10 +10,10 @@ import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from opsrhythm import search_attributes
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
-from opsrhythm.temporal_runtime import find_binary
+from opsrhythm.platform import search_attributes
+from opsrhythm.platform.temporal_runtime import find_binary
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO / "examples" / "acme" / "opsrhythm.yaml"

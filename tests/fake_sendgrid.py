@@ -28,7 +28,7 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "sendgrid" / "mail_v3.openapi.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "sendgrid" / "mail_v3.openapi.json"
 DEFAULT_API_KEY = "SG.fake-test-key"
 MAX_RECIPIENTS = 1000
 MAX_CUSTOM_ARGS_BYTES = 10_000

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from opsrhythm.models import (
+from opsrhythm.platform.models import Recipient
+from opsrhythm.platform.periods import Month
+from opsrhythm.rituals.kpi_report.models import (
     AudiencePlan,
     Change,
     KpiFigures,
     KpiPlan,
     KpiStatus,
     Movement,
-    Recipient,
     RenderReportInput,
     ReportPlan,
     TrendPoint,
 )
-from opsrhythm.periods import Month
 
 PERIOD = "2026-10"
 ANA = Recipient(name="Ana Silva", email="ana@acme.example")

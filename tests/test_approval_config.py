@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from opsrhythm.approvals.plan import approval_plan, duration_seconds, reminder_offsets
 from opsrhythm.config_loader import parse_config
+from opsrhythm.platform.approvals.plan import approval_plan, duration_seconds, reminder_offsets
 from tests.conftest import EXAMPLE_CONFIG
 from tests.test_config import problems_for
 

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from opsrhythm.approvals.links import ExpiredLink, ForgedLink, LinkSigner, signer_from_environment
-from opsrhythm.approvals.store import UsedLinks
 from opsrhythm.config_loader import ConfigError
+from opsrhythm.platform.approvals.links import (
+    ExpiredLink,
+    ForgedLink,
+    LinkSigner,
+    signer_from_environment,
+)
+from opsrhythm.platform.approvals.store import UsedLinks
 
 SIGNER = LinkSigner("a-secret-that-is-long-enough")
 LATER = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from opsrhythm.periods import Month
-from opsrhythm.schedules.business_days import (
+from opsrhythm.platform.periods import Month
+from opsrhythm.platform.schedules.business_days import (
     holiday_dates,
     is_business_day,
     nth_business_day,

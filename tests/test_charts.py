@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import struct
 
-from opsrhythm.charts import trend_chart_png
-from opsrhythm.models import TrendPoint
+from opsrhythm.rituals.kpi_report.charts import trend_chart_png
+from opsrhythm.rituals.kpi_report.models import TrendPoint
 from tests.kpi_report_samples import ACTIVE_USERS, REVENUE
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

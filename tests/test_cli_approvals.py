@@ -9,8 +9,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 import starter
-from opsrhythm.approvals import cli as cli_approvals
-from opsrhythm.temporal_runtime import find_binary
+from opsrhythm.platform.approvals import cli as cli_approvals
+from opsrhythm.platform.temporal_runtime import find_binary
 from tests.conftest import REPO
 from tests.workflows.approval_fakes import (
     DEV,

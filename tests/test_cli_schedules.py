@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 import starter
-from opsrhythm.temporal_runtime import find_binary
+from opsrhythm.platform.temporal_runtime import find_binary
 from tests.conftest import EXAMPLE_CONFIG
 
 SCHEDULE_ID = "opsrhythm-monthly-kpi-report"

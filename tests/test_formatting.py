@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from opsrhythm import formatting as fmt
-from opsrhythm.models import Change, KpiStatus
+from opsrhythm.rituals.kpi_report import formatting as fmt
+from opsrhythm.rituals.kpi_report.models import Change, KpiStatus
 from tests.kpi_report_samples import (
     ACTIVE_USERS,
     CHURN,

@@ -6,9 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsrhythm.kpi_math import analyse, change, is_notable, movement, periods_needed, target_status
-from opsrhythm.models import Change, KpiPlan, Recipient
-from opsrhythm.periods import Month
+from opsrhythm.platform.models import Recipient
+from opsrhythm.platform.periods import Month
+from opsrhythm.rituals.kpi_report.kpi_math import (
+    analyse,
+    change,
+    is_notable,
+    movement,
+    periods_needed,
+    target_status,
+)
+from opsrhythm.rituals.kpi_report.models import Change, KpiPlan
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from opsrhythm.ledger import DATABASE_URL_ENV, Claim, MessageKey, SendLedger, default_database_url
+from opsrhythm.platform.ledger import (
+    DATABASE_URL_ENV,
+    Claim,
+    MessageKey,
+    SendLedger,
+    default_database_url,
+)
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from opsrhythm.formatting import GREEN, RED
-from opsrhythm.models import AudiencePlan, FailureNoticeInput, RenderedEmail, RenderedReport
-from opsrhythm.rendering import (
-    RenderError,
-    ReportRenderer,
-    default_templates_dir,
-    render_failure_notice,
-)
-from opsrhythm.report_view import audience_view
+from opsrhythm.platform.models import FailureNoticeInput, RenderedEmail
+from opsrhythm.platform.rendering import RenderError, default_templates_dir, render_failure_notice
+from opsrhythm.rituals.kpi_report.formatting import GREEN, RED
+from opsrhythm.rituals.kpi_report.models import AudiencePlan, RenderedReport
+from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
+from opsrhythm.rituals.kpi_report.report_view import audience_view
 from tests.kpi_report_samples import ALL, ANA, GROWTH, LEADERSHIP, REVENUE, SUPPORT, report_input
 
 CID_RE = re.compile(r'src="cid:([^"]+)"')
@@ -233,8 +230,10 @@ def test_audience_named_like_the_index_is_refused(tmp_path: Path) -> None:
 def test_missing_template_folder_is_a_render_error(tmp_path: Path) -> None:
     """An unknown template folder fails with the template's name."""
     renderer = ReportRenderer(default_templates_dir(), tmp_path)
+    input = report_input()
+    input.plan.templates = "nope"
     with pytest.raises(RenderError, match=r"nope/email\.html"):
-        renderer.render_report(report_input(), template_folder="nope")
+        renderer.render_report(input)
 
 
 NOTICE = FailureNoticeInput(

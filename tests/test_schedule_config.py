@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from opsrhythm.config_loader import ConfigError, parse_config
-from opsrhythm.schedules.config import Schedule, parse_duration
+from opsrhythm.platform.schedules.config import Schedule, parse_duration
 from tests.conftest import EXAMPLE_CONFIG
 
 

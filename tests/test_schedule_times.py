@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opsrhythm.periods import Month
-from opsrhythm.schedules.config import Schedule
-from opsrhythm.schedules.spec import calendar_entries
-from opsrhythm.schedules.times import (
+from opsrhythm.platform.periods import Month
+from opsrhythm.platform.schedules.config import Schedule
+from opsrhythm.platform.schedules.spec import calendar_entries
+from opsrhythm.platform.schedules.times import (
     Window,
     describe_rule,
     fire_dates,

@@ -32,17 +32,17 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from opsrhythm import search_attributes
 from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.models import KpiReportInput, PlanReportInput, ReportPlan
-from opsrhythm.periods import Month
-from opsrhythm.schedules import commands as schedule_commands
-from opsrhythm.schedules.config import Schedule as ScheduleRule
-from opsrhythm.schedules.models import ScheduledRunResult
-from opsrhythm.schedules.spec import desired_schedule
-from opsrhythm.schedules.sync import describe_or_none
-from opsrhythm.schedules.times import fire_times_reporting, period_for_run, schedule_id
-from opsrhythm.schedules.views import list_schedules, status
+from opsrhythm.platform import search_attributes
+from opsrhythm.platform.periods import Month
+from opsrhythm.platform.schedules import commands as schedule_commands
+from opsrhythm.platform.schedules.config import Schedule as ScheduleRule
+from opsrhythm.platform.schedules.models import ScheduledRunResult
+from opsrhythm.platform.schedules.spec import desired_schedule
+from opsrhythm.platform.schedules.sync import describe_or_none
+from opsrhythm.platform.schedules.times import fire_times_reporting, period_for_run, schedule_id
+from opsrhythm.platform.schedules.views import list_schedules, status
+from opsrhythm.rituals.kpi_report.models import KpiReportInput, PlanReportInput, ReportPlan
 from tests.workflows.test_kpi_report import FakeActivities
 from workflows.kpi_report import KpiReportWorkflow, report_workflow_id
 from workflows.scheduled_run import ScheduledRitualWorkflow

@@ -16,8 +16,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from opsrhythm.approvals import policy
-    from opsrhythm.approvals.models import (
+    from opsrhythm.platform.approvals import policy
+    from opsrhythm.platform.approvals.models import (
         SYSTEM_ACTOR,
         ApprovalContext,
         ApprovalDecision,

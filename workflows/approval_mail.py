@@ -17,13 +17,13 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.approval import ApprovalActivities
     from activities.email import EmailActivities
-    from opsrhythm.approvals.models import (
+    from opsrhythm.platform.approvals.models import (
         ApprovalContext,
         ApprovalEmailInput,
         ApprovalNoticeInput,
         Contact,
     )
-    from opsrhythm.models import DeliveryResult, Recipient, SendEmailInput
+    from opsrhythm.platform.models import DeliveryResult, Recipient, SendEmailInput
 
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),

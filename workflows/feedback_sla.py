@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.feedback_sla import FeedbackSlaActivities
-    from opsrhythm.feedback.sla_models import SlaSweepInput, SlaWatchInput
+    from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaWatchInput
 
 SWEEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)

@@ -14,7 +14,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.feedback import FeedbackActivities
-    from opsrhythm.feedback.workflow_models import (
+    from opsrhythm.rituals.feedback.workflow_models import (
         FeedbackImportInput,
         ImportCounts,
         ImportProgress,

@@ -13,13 +13,18 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.kpi_data import KpiDataActivities
     from activities.reporting import ReportingActivities
-    from opsrhythm import search_attributes
-    from opsrhythm.approvals.models import ApprovalDraft, ApprovalResult
-    from opsrhythm.kpi_math import analyse_report, periods_needed
-    from opsrhythm.models import (
+    from opsrhythm.platform import search_attributes
+    from opsrhythm.platform.approvals.models import ApprovalDraft, ApprovalResult
+    from opsrhythm.platform.models import (
         DeliveryResult,
         FailedRecipient,
         FailureNoticeInput,
+        ReportStatus,
+        SendEmailInput,
+    )
+    from opsrhythm.platform.periods import Month
+    from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
+    from opsrhythm.rituals.kpi_report.models import (
         GatherSourceInput,
         KpiFigures,
         KpiReportInput,
@@ -28,11 +33,8 @@ with workflow.unsafe.imports_passed_through():
         RenderedReport,
         RenderReportInput,
         ReportPlan,
-        ReportStatus,
-        SendEmailInput,
     )
-    from opsrhythm.periods import Month
-    from opsrhythm.report_draft import report_context, report_draft
+    from opsrhythm.rituals.kpi_report.report_draft import report_context, report_draft
     from workflows.approval import ApprovalSteps
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)

@@ -12,10 +12,11 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from opsrhythm import search_attributes
-    from opsrhythm.models import KpiReportInput, ReportStatus
-    from opsrhythm.schedules.models import ScheduledRunInput, ScheduledRunResult
-    from opsrhythm.schedules.times import period_for_run
+    from opsrhythm.platform import search_attributes
+    from opsrhythm.platform.models import ReportStatus
+    from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
+    from opsrhythm.platform.schedules.times import period_for_run
+    from opsrhythm.rituals.kpi_report.models import KpiReportInput
     from workflows.kpi_report import KpiReportWorkflow, report_workflow_id, rerun_command
 
 

@@ -9,17 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from activities.approval import ApprovalActivities
-from opsrhythm.approvals.links import LinkSigner
-from opsrhythm.approvals.models import (
+from opsrhythm.platform.approvals.links import LinkSigner
+from opsrhythm.platform.approvals.models import (
     ApprovalContext,
     ApprovalDraft,
     ApprovalEmailInput,
     ApprovalNoticeInput,
     Contact,
 )
-from opsrhythm.approvals.rendering import ApprovalRenderer
-from opsrhythm.models import RenderedEmail
-from opsrhythm.rendering import default_templates_dir
+from opsrhythm.platform.approvals.rendering import ApprovalRenderer
+from opsrhythm.platform.models import RenderedEmail
+from opsrhythm.platform.rendering import default_templates_dir
 
 SIGNER = LinkSigner("a-secret-that-is-long-enough")
 CONTEXT = ApprovalContext(

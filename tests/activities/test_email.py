@@ -11,11 +11,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import ALREADY_SENT, EmailActivities
-from opsrhythm.config import EmailSettings
-from opsrhythm.ledger import MessageKey, SendLedger
-from opsrhythm.mail.outbox import OutboxTransport
-from opsrhythm.mail.sendgrid_transport import SendGridTransport
-from opsrhythm.models import (
+from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.ledger import MessageKey, SendLedger
+from opsrhythm.platform.mail.outbox import OutboxTransport
+from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
+from opsrhythm.platform.models import (
     DeliveryResult,
     FailureNoticeInput,
     Recipient,

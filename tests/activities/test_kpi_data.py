@@ -15,10 +15,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.kpi_data import KpiDataActivities
-from opsrhythm.config import CsvSource, HttpSource, Kpi, OpsRhythmConfig, SqlSource
-from opsrhythm.models import GatherSourceInput, PlanReportInput
-from opsrhythm.periods import Month
-from opsrhythm.sources import SourceError, SqlReader, read_csv, read_http
+from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform.kpi_config import CsvSource, HttpSource, Kpi, SqlSource
+from opsrhythm.platform.periods import Month
+from opsrhythm.rituals.kpi_report.models import GatherSourceInput, PlanReportInput
+from opsrhythm.rituals.kpi_report.sources import SourceError, SqlReader, read_csv, read_http
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 OCT, SEP = Month(2026, 10), Month(2026, 9)

@@ -9,7 +9,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.reporting import ReportingActivities
-from opsrhythm.rendering import ReportRenderer, default_templates_dir
+from opsrhythm.platform.rendering import default_templates_dir
+from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
 from tests.kpi_report_samples import GROWTH, REVENUE, report_input
 
 

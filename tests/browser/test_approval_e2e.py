@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from opsrhythm.approvals.links import LinkSigner
-from opsrhythm.approvals.store import UsedLinks
-from opsrhythm.config import Approval, OpsRhythmConfig
-from opsrhythm.ledger import SendLedger
-from opsrhythm.mail.outbox import OutboxTransport
-from opsrhythm.models import KpiReportInput
+from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform.approvals.config import Approval
+from opsrhythm.platform.approvals.links import LinkSigner
+from opsrhythm.platform.approvals.store import UsedLinks
+from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.outbox import OutboxTransport
+from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from opsrhythm.web import create_app
 from tests.browser.cdp import CHROMIUM, chromium_page
 from tests.web.live_server import live_server

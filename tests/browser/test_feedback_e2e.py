@@ -10,12 +10,12 @@ import pytest
 from starlette.applications import Starlette
 from temporalio.testing import ActivityEnvironment
 
-from opsrhythm.approvals.links import LinkSigner
-from opsrhythm.approvals.store import UsedLinks
-from opsrhythm.feedback.action_pages import FeedbackActionPages
-from opsrhythm.feedback.links import ActionLinks
-from opsrhythm.feedback.sla_models import SlaSweepInput
-from opsrhythm.rendering import default_templates_dir
+from opsrhythm.platform.approvals.links import LinkSigner
+from opsrhythm.platform.approvals.store import UsedLinks
+from opsrhythm.platform.rendering import default_templates_dir
+from opsrhythm.rituals.feedback.action_pages import FeedbackActionPages
+from opsrhythm.rituals.feedback.links import ActionLinks
+from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
 from tests.browser.cdp import CHROMIUM, chromium_page
 from tests.feedback.test_sla import Setup
 from tests.web.live_server import live_server

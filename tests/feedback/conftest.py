@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from opsrhythm.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

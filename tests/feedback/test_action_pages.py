@@ -18,13 +18,13 @@ from starlette.applications import Starlette
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
-from opsrhythm.approvals.links import LinkSigner
-from opsrhythm.approvals.store import UsedLinks
-from opsrhythm.feedback.action_pages import FeedbackActionPages
-from opsrhythm.feedback.actions import acknowledge
-from opsrhythm.feedback.links import PURPOSE, ActionLinks, action_path
-from opsrhythm.feedback.sla_models import SlaSweepInput
-from opsrhythm.rendering import default_templates_dir
+from opsrhythm.platform.approvals.links import LinkSigner
+from opsrhythm.platform.approvals.store import UsedLinks
+from opsrhythm.platform.rendering import default_templates_dir
+from opsrhythm.rituals.feedback.action_pages import FeedbackActionPages
+from opsrhythm.rituals.feedback.actions import acknowledge
+from opsrhythm.rituals.feedback.links import PURPOSE, ActionLinks, action_path
+from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
 from tests.conftest import EXAMPLE_CONFIG
 from tests.feedback.test_sla import Setup
 from tests.web.live_server import live_server
@@ -189,7 +189,7 @@ async def test_a_database_failure_gives_the_link_back(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the ledger write fails the page says try again (503), and the same form then works."""
-    import opsrhythm.feedback.action_pages as pages
+    import opsrhythm.rituals.feedback.action_pages as pages
 
     def broken(*args: object) -> None:
         raise OperationalError("UPDATE", {}, Exception("database is locked"))

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from opsrhythm.feedback.actions import ActionRefused, acknowledge, resolve
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.models import FeedbackItem
+from opsrhythm.rituals.feedback.actions import ActionRefused, acknowledge, resolve
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.models import FeedbackItem
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 import starter
 from opsrhythm.config_loader import ConfigError, parse_config
-from opsrhythm.feedback.sla_models import SLA_WATCH_ID
+from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID
 from tests.conftest import EXAMPLE_CONFIG
 
 FEEDBACK_CSV = EXAMPLE_CONFIG.parent / "feedback.csv"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from temporalio.testing import ActivityEnvironment
 
-from opsrhythm.feedback.actions import resolve
-from opsrhythm.feedback.close_loop import Reply, render_replies
-from opsrhythm.feedback.intake import parse_record
-from opsrhythm.feedback.merging import merge
-from opsrhythm.feedback.sla_models import SlaSweepInput, SlaSweepResult
-from opsrhythm.feedback.triage import triage_chunk
+from opsrhythm.rituals.feedback.actions import resolve
+from opsrhythm.rituals.feedback.close_loop import Reply, render_replies
+from opsrhythm.rituals.feedback.intake import parse_record
+from opsrhythm.rituals.feedback.merging import merge
+from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaSweepResult
+from opsrhythm.rituals.feedback.triage import triage_chunk
 from tests.feedback.test_sla import Setup
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.config import Dedupe, FeedbackSettings
-from opsrhythm.feedback.dedupe import DuplicateIndex, similarity
-from opsrhythm.feedback.intake import parse_record
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.merging import MergeError, merge, unmerge
-from opsrhythm.feedback.triage import triage_chunk
+from opsrhythm.rituals.feedback.config import Dedupe, FeedbackSettings
+from opsrhythm.rituals.feedback.dedupe import DuplicateIndex, similarity
+from opsrhythm.rituals.feedback.intake import parse_record
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.merging import MergeError, merge, unmerge
+from opsrhythm.rituals.feedback.triage import triage_chunk
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "acme" / "opsrhythm.yaml"
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

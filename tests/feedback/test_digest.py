@@ -7,8 +7,8 @@ from pathlib import Path
 
 from temporalio.testing import ActivityEnvironment
 
-from opsrhythm.feedback.digest import build_digest, last_digest_time, render_digest
-from opsrhythm.feedback.sla_models import SlaSweepInput
+from opsrhythm.rituals.feedback.digest import build_digest, last_digest_time, render_digest
+from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
 from tests.feedback.test_sla import Setup
 
 MONDAY_9_LONDON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # GMT in November

@@ -14,8 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.feedback import FeedbackActivities
-from opsrhythm.feedback.sla_models import SlaWatchInput
-from opsrhythm.feedback.temporal_import import run_import
+from opsrhythm.rituals.feedback.sla_models import SlaWatchInput
+from opsrhythm.rituals.feedback.temporal_import import run_import
 from tests.feedback.test_sla import Setup
 from workflows.feedback_sla import FeedbackSlaWorkflow
 from workflows.feedback_triage import FeedbackTriageWorkflow

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.config import FeedbackSettings
-from opsrhythm.feedback.intake import read_file
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.triage import ImportSummary, triage_all
+from opsrhythm.rituals.feedback.config import FeedbackSettings
+from opsrhythm.rituals.feedback.intake import read_file
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.triage import ImportSummary, triage_all
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme"
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.config import FeedbackSettings, Scoring
-from opsrhythm.feedback.models import FeedbackInput
-from opsrhythm.feedback.rules import explain, route, score
+from opsrhythm.rituals.feedback.config import FeedbackSettings, Scoring
+from opsrhythm.rituals.feedback.models import FeedbackInput
+from opsrhythm.rituals.feedback.rules import explain, route, score
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "acme" / "opsrhythm.yaml"
 

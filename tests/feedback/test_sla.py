@@ -16,16 +16,16 @@ from temporalio.worker import Worker
 from activities.feedback_sla import FeedbackSlaActivities
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.actions import acknowledge
-from opsrhythm.feedback.intake import parse_record
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.sla import next_deadline
-from opsrhythm.feedback.sla_mail import render_sla_notice
-from opsrhythm.feedback.sla_models import SlaSweepInput, SlaWatchInput
-from opsrhythm.feedback.triage import triage_chunk
-from opsrhythm.ledger import SendLedger
-from opsrhythm.mail.transport import MessageTags
-from opsrhythm.models import Recipient, RenderedEmail
+from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.transport import MessageTags
+from opsrhythm.platform.models import Recipient, RenderedEmail
+from opsrhythm.rituals.feedback.actions import acknowledge
+from opsrhythm.rituals.feedback.intake import parse_record
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.sla import next_deadline
+from opsrhythm.rituals.feedback.sla_mail import render_sla_notice
+from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaWatchInput
+from opsrhythm.rituals.feedback.triage import triage_chunk
 from tests.conftest import EXAMPLE_CONFIG
 from workflows.feedback_sla import FeedbackSlaWorkflow
 

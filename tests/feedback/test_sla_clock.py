@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from opsrhythm.config_loader import load_config, parse_config
-from opsrhythm.feedback.config import FeedbackSettings, Priority
-from opsrhythm.feedback.sla_clock import CalendarUnavailable, sla_deadlines
-from opsrhythm.schedules.config import HolidayCalendar
+from opsrhythm.platform.schedules.config import HolidayCalendar
+from opsrhythm.rituals.feedback.config import FeedbackSettings, Priority
+from opsrhythm.rituals.feedback.sla_clock import CalendarUnavailable, sla_deadlines
 from tests.conftest import EXAMPLE_CONFIG
 
 LONDON = ZoneInfo("Europe/London")

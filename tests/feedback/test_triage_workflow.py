@@ -12,10 +12,10 @@ from temporalio.worker import Worker
 
 from activities.feedback import FeedbackActivities
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.config import FeedbackSettings
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.temporal_import import run_import
-from opsrhythm.feedback.workflow_models import (
+from opsrhythm.rituals.feedback.config import FeedbackSettings
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.temporal_import import run_import
+from opsrhythm.rituals.feedback.workflow_models import (
     FeedbackImportInput,
     ImportCounts,
     TriageChunkInput,

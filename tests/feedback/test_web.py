@@ -11,8 +11,8 @@ import pytest_asyncio
 from starlette.applications import Starlette
 
 from opsrhythm.config_loader import load_config
-from opsrhythm.feedback.ledger import FeedbackLedger
-from opsrhythm.feedback.web import MAX_BODY_BYTES, FeedbackIntake
+from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.web import MAX_BODY_BYTES, FeedbackIntake
 from tests.conftest import EXAMPLE_CONFIG
 from tests.web.live_server import live_server
 

@@ -12,10 +12,10 @@ from urllib.parse import quote
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.config import EmailSettings
-from opsrhythm.mail.outbox import INDEX_FILE, OutboxTransport, write_index
-from opsrhythm.mail.transport import MessageTags
-from opsrhythm.models import InlineImage, Recipient, RenderedEmail
+from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.mail.outbox import INDEX_FILE, OutboxTransport, write_index
+from opsrhythm.platform.mail.transport import MessageTags
+from opsrhythm.platform.models import InlineImage, Recipient, RenderedEmail
 
 PNG = b"\x89PNG\r\n\x1a\nfake chart"
 SETTINGS = EmailSettings(from_email="ops@acme.test", from_name="Acme Ops", reply_to="pm@acme.test")

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from opsrhythm.config import EmailSettings
-from opsrhythm.mail.sendgrid_transport import SendGridTransport
-from opsrhythm.mail.transport import OUTCOME_UNKNOWN, MessageTags
-from opsrhythm.models import InlineImage, Recipient, RenderedEmail
+from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
+from opsrhythm.platform.mail.transport import OUTCOME_UNKNOWN, MessageTags
+from opsrhythm.platform.models import InlineImage, Recipient, RenderedEmail
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
 
 SETTINGS = EmailSettings(

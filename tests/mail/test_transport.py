@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from opsrhythm.config import EmailSettings
-from opsrhythm.mail.outbox import OutboxTransport
-from opsrhythm.mail.sendgrid_transport import SendGridTransport
-from opsrhythm.mail.transport import transport_from_environment
+from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.mail.outbox import OutboxTransport
+from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
+from opsrhythm.platform.mail.transport import transport_from_environment
 
 SETTINGS = EmailSettings(from_email="ops@acme.test")
 

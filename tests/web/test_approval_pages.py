@@ -12,9 +12,9 @@ import httpx
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from opsrhythm.approvals.links import LinkSigner, decision_link
-from opsrhythm.approvals.models import ApprovalStatus, Contact
-from opsrhythm.approvals.store import UsedLinks
+from opsrhythm.platform.approvals.links import LinkSigner, decision_link
+from opsrhythm.platform.approvals.models import ApprovalStatus, Contact
+from opsrhythm.platform.approvals.store import UsedLinks
 from opsrhythm.web import CSRF_COOKIE, create_app
 from tests.web.live_server import live_server
 from tests.workflows.approval_fakes import (

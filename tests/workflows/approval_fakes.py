@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
-from opsrhythm.approvals.models import (
+from opsrhythm.platform.approvals.models import (
     ApprovalDecision,
     ApprovalEmailInput,
     ApprovalEmails,
@@ -23,13 +23,12 @@ from opsrhythm.approvals.models import (
     ApprovalStatus,
     Contact,
 )
-from opsrhythm.models import (
-    DeliveryResult,
+from opsrhythm.platform.models import DeliveryResult, SendEmailInput
+from opsrhythm.rituals.kpi_report.models import (
     KpiReportInput,
     KpiReportResult,
     PlanReportInput,
     ReportPlan,
-    SendEmailInput,
 )
 from tests.workflows.test_kpi_report import FakeActivities, plan_for
 from workflows.kpi_report import KpiReportWorkflow

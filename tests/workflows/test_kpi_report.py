@@ -14,25 +14,22 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from opsrhythm.models import (
+from opsrhythm.platform.models import DeliveryResult, FailureNoticeInput, Recipient, SendEmailInput
+from opsrhythm.platform.periods import Month
+from opsrhythm.rituals.kpi_report.models import (
     AudiencePlan,
-    DeliveryResult,
-    FailureNoticeInput,
     GatherSourceInput,
     KpiPlan,
     KpiReportInput,
     KpiReportResult,
     PlanReportInput,
-    Recipient,
     RenderedMessage,
     RenderedReport,
     RenderReportInput,
     ReportPlan,
-    SendEmailInput,
     SourcePlan,
     SourceValues,
 )
-from opsrhythm.periods import Month
 from workflows.kpi_report import KpiReportWorkflow
 
 OWNER = Recipient(name="Ana Silva", email="ana@acme.example")

@@ -16,11 +16,11 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.ledger import SendLedger
-from opsrhythm.mail.outbox import OutboxTransport
-from opsrhythm.models import KpiReportInput, KpiReportResult
-from opsrhythm.periods import Month
-from opsrhythm.temporal_runtime import TASK_QUEUE
+from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.outbox import OutboxTransport
+from opsrhythm.platform.periods import Month
+from opsrhythm.platform.temporal_runtime import TASK_QUEUE
+from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
 from tests.conftest import EXAMPLE_CONFIG
 from worker import build_worker
 from workflows.kpi_report import KpiReportWorkflow
@@ -100,7 +100,7 @@ async def test_status_query_and_search_attributes(
     dev_server_env: WorkflowEnvironment, example_config: OpsRhythmConfig, tmp_path: Path
 ) -> None:
     """A finished run answers the status query and is found by its Ritual and Period."""
-    from opsrhythm.cli_commands import start
+    from opsrhythm.rituals.kpi_report.commands import start
 
     config = example_config
     task_queue_worker = build_worker(

@@ -1,0 +1,105 @@
+"""The config sections every ritual shares, and the base of every ritual's own entry.
+
+Only structure lives here. Cross-references between sections are checked in
+``opsrhythm.config_loader``. Secrets never appear in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PrivateAttr
+
+from opsrhythm.platform.approvals.config import Approval
+from opsrhythm.platform.config_types import Email, Slug, StrictModel, Timezone
+from opsrhythm.platform.kpi_config import CsvSource, HttpSource, Kpi, Source, SqlSource
+from opsrhythm.platform.schedules.config import Schedule
+
+
+class Organization(StrictModel):
+    name: str
+    timezone: Timezone = "UTC"
+
+
+class EmailSettings(StrictModel):
+    from_email: Email
+    from_name: str = "OpsRhythm"
+    reply_to: Email | None = None
+    unsubscribe_group_id: int | None = Field(
+        default=None, description="SendGrid ASM group id added to every email, if set."
+    )
+
+
+class Person(StrictModel):
+    id: Slug
+    name: str
+    email: Email
+    role: str = ""
+    timezone: Timezone = "UTC"
+
+
+class Audience(StrictModel):
+    id: Slug
+    name: str
+    members: list[Slug] = Field(min_length=1, description="Ids of people in this audience.")
+    detail: Literal["summary", "detail"] = Field(
+        default="detail",
+        description="summary: headline numbers and exceptions; detail: every KPI with its trend.",
+    )
+
+
+class RitualBase(StrictModel):
+    """What every entry of ``rituals[]`` has; each kind adds its own fields and ``kind`` tag."""
+
+    id: Slug
+    kind: str
+    name: str
+    owner: Slug
+    audiences: list[Slug] = Field(min_length=1)
+    templates: str | None = Field(
+        default=None, description="Folder under templates/ (default: the kind's own)."
+    )
+    schedule: Schedule | None = None
+    approval: Approval | None = Field(
+        default=None, description="Sign-off of the draft before it is sent; none if omitted."
+    )
+
+    def reference_problems(self, config: PlatformConfig) -> Iterator[tuple[str, str]]:
+        """Broken references in the kind's own fields, as (field path, message)."""
+        return iter(())
+
+
+class PlatformConfig(StrictModel):
+    """The shared sections; ``opsrhythm.config.PlatformConfig`` adds the rituals' own."""
+
+    organization: Organization
+    email: EmailSettings
+    people: list[Person] = Field(min_length=1)
+    audiences: list[Audience] = Field(min_length=1)
+    sources: list[Source] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=list)
+    rituals: Sequence[RitualBase] = Field(default_factory=list)
+
+    _base_dir: Path = PrivateAttr(default=Path("."))
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths in the file are resolved against."""
+        return self._base_dir
+
+    def person(self, person_id: str) -> Person:
+        return next(p for p in self.people if p.id == person_id)
+
+    def audience(self, audience_id: str) -> Audience:
+        return next(a for a in self.audiences if a.id == audience_id)
+
+    def source(self, source_id: str) -> SqlSource | CsvSource | HttpSource:
+        return next(s for s in self.sources if s.id == source_id)
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        return next(k for k in self.kpis if k.id == kpi_id)
+
+    def ritual(self, ritual_id: str) -> RitualBase:
+        return next(r for r in self.rituals if r.id == ritual_id)

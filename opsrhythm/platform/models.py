@@ -1,0 +1,86 @@
+"""Inputs and outputs every ritual shares: recipients, rendered emails, deliveries, status.
+
+These travel through Temporal history, so they carry ids and periods, never secrets or
+rendered documents (those are archived and passed by reference). New fields get defaults so
+that running workflows keep decoding.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from opsrhythm.platform.approvals.models import ApprovalStatus
+from opsrhythm.platform.periods import PERIOD_PATTERN
+
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN)]
+
+
+class Recipient(BaseModel):
+    name: str
+    email: str
+
+
+class InlineImage(BaseModel):
+    content_id: str
+    filename: str
+    content_base64: str
+
+
+class RenderedEmail(BaseModel):
+    """A complete email body, stored in the archive and read back by the sender."""
+
+    subject: str
+    html: str
+    text: str
+    inline_images: list[InlineImage] = Field(default_factory=list)
+
+
+class SendEmailInput(BaseModel):
+    workflow_id: str
+    ritual_id: str
+    period: Period
+    audience_id: str
+    message_kind: str = Field(description="Distinguishes several emails of one run: 'report'.")
+    message_path: str
+    recipients: list[Recipient]
+    disable_click_tracking: bool = True
+
+
+class SkippedRecipient(BaseModel):
+    email: str
+    reason: str
+
+
+class FailedRecipient(BaseModel):
+    email: str
+    error: str
+
+
+class DeliveryResult(BaseModel):
+    audience_id: str
+    message_kind: str
+    transport: Literal["outbox", "sendgrid"] | None = None
+    sent: list[str] = Field(default_factory=list)
+    skipped: list[SkippedRecipient] = Field(default_factory=list)
+    failed: list[FailedRecipient] = Field(default_factory=list)
+
+
+class FailureNoticeInput(BaseModel):
+    workflow_id: str
+    ritual_id: str
+    ritual_name: str
+    period: Period
+    owner: Recipient
+    error: str
+    rerun_command: str
+
+
+class ReportStatus(BaseModel):
+    """What the ``status`` query answers while a report runs."""
+
+    ritual_id: str
+    period: Period | None
+    step: str
+    approval: ApprovalStatus | None = None

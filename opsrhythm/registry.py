@@ -1,0 +1,15 @@
+"""Every ritual kind OpsRhythm runs. A new kind is a new package under ``opsrhythm/rituals/``
+(its ``kind.py`` declares it) plus one line here; see docs/architecture.md."""
+
+from opsrhythm.platform.ritual_kind import RitualKind
+from opsrhythm.rituals.feedback.kind import FEEDBACK_TRIAGE
+from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
+
+RITUAL_KINDS: tuple[RitualKind, ...] = (
+    KPI_REPORT,
+    FEEDBACK_TRIAGE,
+)
+
+
+def ritual_kind(kind: str) -> RitualKind:
+    return next(k for k in RITUAL_KINDS if k.kind == kind)

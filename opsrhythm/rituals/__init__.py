@@ -1,0 +1,1 @@
+"""The rituals, one package each; ``opsrhythm.registry`` lists them."""

@@ -1,0 +1,113 @@
+"""Near-duplicate detection: token Jaccard similarity over an inverted index of open originals.
+
+An item is a duplicate of an earlier one when they come from the same customer and read alike,
+or when they read almost the same whoever sent them. Only items that share a word that is not
+common in the backlog are compared, so a batch of thousands is checked without comparing every
+pair; two texts alike only in their common words can go unlinked (``merge`` links them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from opsrhythm.rituals.feedback.config import Dedupe
+
+COMMON = 200
+"""A word in more open items than this is not used to look for candidates."""
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "the",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+
+
+def tokens(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two texts' word sets (stop words left out)."""
+    ta, tb = tokens(a), tokens(b)
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+@dataclass
+class DuplicateIndex:
+    """Open originals, searchable for the best near-duplicate of a new text."""
+
+    rules: Dedupe
+    _tokens: dict[str, frozenset[str]] = field(default_factory=dict)
+    _customer: dict[str, str] = field(default_factory=dict)
+    _order: dict[str, int] = field(default_factory=dict)
+    _postings: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, item_id: str, text: str, customer: str | None) -> None:
+        words = tokens(text)
+        self._tokens[item_id] = words
+        self._order.setdefault(item_id, len(self._order))
+        self._customer[item_id] = (customer or "").strip().lower()
+        for word in words:
+            self._postings[word].append(item_id)
+
+    def original_of(self, text: str, customer: str | None) -> str | None:
+        """The most similar original above the threshold that applies, else None."""
+        words = tokens(text)
+        if not words:
+            return None
+        shared: Counter[str] = Counter()
+        for word in self._probes(words):
+            shared.update(self._postings[word])
+        who = (customer or "").strip().lower()
+        best: tuple[float, str] | None = None
+        # Oldest first, so a tie links to the earliest original whatever the word order.
+        for item_id, overlap in sorted(shared.items(), key=lambda e: self._order[e[0]]):
+            score = overlap / len(words | self._tokens[item_id])
+            same = bool(who) and who == self._customer[item_id]
+            needed = self.rules.same_customer if same else self.rules.any_customer
+            if score >= needed and (best is None or score > best[0]):
+                best = (score, item_id)
+        return None if best is None else best[1]
+
+    def _probes(self, words: frozenset[str]) -> list[str]:
+        # Words shared by a large part of the backlog would make each lookup scan it all; a
+        # near-duplicate shares at least half its words, so a rarer one usually finds it.
+        known = sorted((len(self._postings[w]), w) for w in words if w in self._postings)
+        rare = [w for count, w in known if count <= COMMON]
+        return rare or [w for _, w in known[:1]]

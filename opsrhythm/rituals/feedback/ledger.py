@@ -1,0 +1,266 @@
+"""The feedback ledger: items, their submitters, history and quarantine, in SQLAlchemy.
+
+The system of record: workflows and commands hold item ids and read or write here. Inserts are
+keyed by the item id (derived from the row's content hash), so a retried or repeated import
+writes nothing twice. Works on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+from opsrhythm.rituals.feedback.merging import link_duplicate
+from opsrhythm.rituals.feedback.models import FeedbackItem
+
+_IN_CHUNK = 500
+
+
+class FeedbackLedger:
+    def __init__(self, engine: sa.Engine, prefix: str = "opsrhythm_feedback") -> None:
+        self.engine = engine
+        meta = sa.MetaData()
+        self.items = sa.Table(
+            f"{prefix}_items",
+            meta,
+            sa.Column("id", sa.String(32), primary_key=True),
+            sa.Column("text", sa.Text(), nullable=False),
+            sa.Column("submitter", sa.String(320), nullable=False),
+            sa.Column("source", sa.String(16), nullable=False),
+            sa.Column("customer", sa.String(255)),
+            sa.Column("segment", sa.String(64)),
+            sa.Column("arr", sa.Float()),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("tags", sa.Text(), nullable=False),
+            sa.Column("status", sa.String(16), nullable=False),
+            sa.Column("area", sa.String(64), nullable=False),
+            sa.Column("owner_team", sa.String(64), nullable=False),
+            sa.Column("assignee", sa.String(64), nullable=False),
+            sa.Column("priority", sa.String(4), nullable=False),
+            sa.Column("score", sa.Float(), nullable=False),
+            sa.Column("rule", sa.String(64)),
+            sa.Column("duplicate_of", sa.String(32)),
+            sa.Column("due_at", sa.DateTime(timezone=True)),
+            sa.Column("warn_at", sa.DateTime(timezone=True)),
+            sa.Column("warned_at", sa.DateTime(timezone=True)),
+            sa.Column("escalated_at", sa.DateTime(timezone=True)),
+        )
+        self.submitters = sa.Table(
+            f"{prefix}_submitters",
+            meta,
+            sa.Column("item_id", sa.String(32), primary_key=True),
+            sa.Column("email", sa.String(320), primary_key=True),
+        )
+        self.history = sa.Table(
+            f"{prefix}_history",
+            meta,
+            sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=True),
+            sa.Column("item_id", sa.String(32), nullable=False, index=True),
+            sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("actor", sa.String(320), nullable=False),
+            sa.Column("event", sa.String(32), nullable=False),
+            sa.Column("detail", sa.Text(), nullable=False),
+        )
+        self.replies = sa.Table(
+            f"{prefix}_replies",
+            meta,
+            sa.Column("item_id", sa.String(32), primary_key=True),
+            sa.Column("email", sa.String(320), primary_key=True),
+            sa.Column("status", sa.String(16), nullable=False),
+            sa.Column("note", sa.Text(), nullable=False),
+            sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("sent_at", sa.DateTime(timezone=True)),
+        )
+        self.quarantine = sa.Table(
+            f"{prefix}_quarantine",
+            meta,
+            sa.Column("hash", sa.String(64), primary_key=True),
+            sa.Column("origin", sa.String(1024), nullable=False),
+            sa.Column("line", sa.Integer(), nullable=False),
+            sa.Column("raw", sa.Text(), nullable=False),
+            sa.Column("reason", sa.Text(), nullable=False),
+            sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        )
+        self.metadata = meta
+        try:
+            meta.create_all(engine, checkfirst=True)
+        except (IntegrityError, ProgrammingError):
+            # Two workers starting together on PostgreSQL can race to create the tables.
+            meta.create_all(engine, checkfirst=True)
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = "opsrhythm_feedback") -> FeedbackLedger:
+        return cls(sa.create_engine(url, pool_pre_ping=True), prefix)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                query = sa.select(self.items.c.id).where(self.items.c.id.in_(chunk))
+                found.update(conn.scalars(query))
+        return found
+
+    def add(self, items: Sequence[FeedbackItem], *, actor: str = "import") -> int:
+        """Insert the items not stored yet, with their submitter and a history row; the count."""
+        if not items:
+            return 0
+        fresh = [i for i in items if i.id not in self.existing_ids(i.id for i in items)]
+        fresh = list({i.id: i for i in fresh}.values())
+        if not fresh:
+            return 0
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            self.insert_ignore(conn, self.items, [_row(i) for i in fresh])
+            self.insert_ignore(
+                conn, self.submitters, [{"item_id": i.id, "email": i.submitter} for i in fresh]
+            )
+            conn.execute(
+                sa.insert(self.history),
+                [
+                    {
+                        "item_id": i.id,
+                        "at": now,
+                        "actor": actor,
+                        "event": "routed",
+                        "detail": f"{i.area} / {i.owner_team} / {i.assignee} / {i.priority}"
+                        + (f" (rule {i.rule})" if i.rule else " (triage queue)"),
+                    }
+                    for i in fresh
+                ],
+            )
+            for item in fresh:
+                if item.duplicate_of is not None:
+                    link_duplicate(self, conn, item, actor)
+        return len(fresh)
+
+    def open_originals(self) -> list[tuple[str, str, str | None]]:
+        """(id, text, customer) of every open item that is not itself a duplicate."""
+        t = self.items
+        query = (
+            sa.select(t.c.id, t.c.text, t.c.customer)
+            .where(t.c.duplicate_of.is_(None), t.c.status.in_(("new", "acknowledged")))
+            .order_by(t.c.created_at, t.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [(row.id, row.text, row.customer) for row in conn.execute(query)]
+
+    def count_in_area(self, area: str) -> int:
+        query = sa.select(sa.func.count()).where(self.items.c.area == area)
+        with self.engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
+
+    def get(self, item_id: str) -> FeedbackItem | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(self.items).where(self.items.c.id == item_id)).first()
+        return None if row is None else _item(row)
+
+    def find(
+        self,
+        *,
+        area: str | None = None,
+        status: str | None = None,
+        breaching_at: datetime | None = None,
+    ) -> list[FeedbackItem]:
+        t = self.items
+        query = sa.select(t).order_by(t.c.created_at, t.c.id)
+        if area is not None:
+            query = query.where(t.c.area == area)
+        if status is not None:
+            query = query.where(t.c.status == status)
+        if breaching_at is not None:
+            query = query.where(
+                t.c.status == "new", t.c.duplicate_of.is_(None), t.c.due_at <= breaching_at
+            )
+        with self.engine.connect() as conn:
+            return [_item(row) for row in conn.execute(query)]
+
+    def select_items(self, where: sa.ColumnElement[bool]) -> list[FeedbackItem]:
+        query = sa.select(self.items).where(where).order_by(self.items.c.due_at, self.items.c.id)
+        with self.engine.connect() as conn:
+            return [_item(row) for row in conn.execute(query)]
+
+    def submitters_of(self, item_id: str) -> list[str]:
+        t = self.submitters
+        query = sa.select(t.c.email).where(t.c.item_id == item_id).order_by(t.c.email)
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def record(
+        self, conn: sa.Connection, item_id: str, actor: str, event: str, detail: str
+    ) -> None:
+        row = {"item_id": item_id, "at": datetime.now(UTC), "actor": actor, "event": event}
+        conn.execute(sa.insert(self.history), row | {"detail": detail})
+
+    def events(self, item_id: str) -> list[tuple[str, str, str]]:
+        """(actor, event, detail) in order."""
+        t = self.history
+        query = sa.select(t.c.actor, t.c.event, t.c.detail).where(t.c.item_id == item_id)
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query.order_by(t.c.seq))]
+
+    def quarantine_rows(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Record malformed rows (hash, origin, line, raw, reason); the count of new ones."""
+        if not rows:
+            return 0
+        known = self._known_quarantine([r["hash"] for r in rows])
+        fresh = list({r["hash"]: r for r in rows if r["hash"] not in known}.values())
+        if fresh:
+            now = datetime.now(UTC)
+            with self.engine.begin() as conn:
+                self.insert_ignore(conn, self.quarantine, [{**r, "at": now} for r in fresh])
+        return len(fresh)
+
+    def quarantined(self) -> list[sa.Row[Any]]:
+        q = self.quarantine
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(q).order_by(q.c.at, q.c.origin, q.c.line)))
+
+    def _known_quarantine(self, hashes: list[str]) -> set[str]:
+        q = self.quarantine
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(hashes), _IN_CHUNK):
+                chunk = hashes[start : start + _IN_CHUNK]
+                found.update(conn.scalars(sa.select(q.c.hash).where(q.c.hash.in_(chunk))))
+        return found
+
+    @staticmethod
+    def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        name = conn.dialect.name
+        if name in ("postgresql", "sqlite"):
+            dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+            conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+            return
+        for row in rows:
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.insert(table), row)
+            except IntegrityError:
+                pass  # written by a concurrent or earlier attempt
+
+
+def _row(item: FeedbackItem) -> dict[str, Any]:
+    row = item.model_dump(exclude={"tags"})
+    row["tags"] = json.dumps(item.tags)
+    return row
+
+
+def _item(row: sa.Row[Any]) -> FeedbackItem:
+    data = dict(row._mapping)
+    data["tags"] = json.loads(data["tags"])
+    for field in ("created_at", "due_at", "warn_at", "warned_at", "escalated_at"):
+        if data[field] is not None and data[field].tzinfo is None:
+            # SQLite hands back naive datetimes; every value here was written in UTC.
+            data[field] = data[field].replace(tzinfo=UTC)
+    return FeedbackItem.model_validate(data)

@@ -1,0 +1,66 @@
+"""SLA bookkeeping in the feedback ledger: which items are due a warning or an escalation, and
+when the next one falls due, so one watcher can sleep on a durable timer until exactly then.
+
+Only open originals count: an acknowledged, resolved or merged item stops its clock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+import sqlalchemy as sa
+
+from opsrhythm.rituals.feedback.models import FeedbackItem
+
+if TYPE_CHECKING:
+    from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+
+NoticeKind = Literal["warning", "escalation"]
+
+
+def due_notices(ledger: FeedbackLedger, kind: NoticeKind, now: datetime) -> list[FeedbackItem]:
+    t = ledger.items
+    if kind == "warning":
+        when = sa.and_(t.c.warned_at.is_(None), t.c.warn_at <= now, t.c.due_at > now)
+    else:
+        when = sa.and_(t.c.escalated_at.is_(None), t.c.due_at <= now)
+    return ledger.select_items(sa.and_(_open(ledger), when))
+
+
+def next_deadline(ledger: FeedbackLedger, now: datetime) -> datetime | None:
+    """The earliest warning or breach still to come, if any."""
+    t = ledger.items
+    warn = sa.select(sa.func.min(t.c.warn_at)).where(
+        _open(ledger), t.c.warned_at.is_(None), t.c.warn_at > now
+    )
+    due = sa.select(sa.func.min(t.c.due_at)).where(
+        _open(ledger), t.c.escalated_at.is_(None), t.c.due_at > now
+    )
+    with ledger.engine.connect() as conn:
+        moments = [conn.scalar(warn), conn.scalar(due)]
+    found = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in moments if m is not None]
+    return min(found, default=None)
+
+
+def mark_notified(
+    ledger: FeedbackLedger, items: list[FeedbackItem], kind: NoticeKind, recipient: str
+) -> None:
+    """Record the notice on each item, once; a repeated call changes nothing."""
+    if not items:
+        return
+    t = ledger.items
+    column = t.c.warned_at if kind == "warning" else t.c.escalated_at
+    now = datetime.now(UTC)
+    with ledger.engine.begin() as conn:
+        for item in items:
+            done = conn.execute(
+                sa.update(t).where(t.c.id == item.id, column.is_(None)).values({column: now})
+            ).rowcount
+            if done:
+                ledger.record(conn, item.id, "sla", f"sla-{kind}", f"sent to {recipient}")
+
+
+def _open(ledger: FeedbackLedger) -> sa.ColumnElement[bool]:
+    t = ledger.items
+    return sa.and_(t.c.status == "new", t.c.duplicate_of.is_(None), t.c.due_at.is_not(None))

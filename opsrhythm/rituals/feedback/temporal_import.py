@@ -1,0 +1,117 @@
+"""``feedback import`` through Temporal: start ``FeedbackTriageWorkflow`` and follow its progress.
+
+The workflow id is the file's hash, so two imports of one file at once join the same run, and a
+later import of it runs again to find every row already stored. Afterwards the SLA watcher is
+started, or poked to look at the new items. With no server configured, an
+embedded one and an in-process worker are started, as ``run --wait`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform.temporal_runtime import TASK_QUEUE, client_with_worker
+from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID, SlaWatchInput
+from opsrhythm.rituals.feedback.workflow_models import (
+    FeedbackImportInput,
+    ImportCounts,
+    import_workflow_id,
+)
+
+Progress = Callable[[int, int], None]
+POLL_SECONDS = 0.25
+
+
+class ImportFailed(Exception):
+    """The import workflow failed; the message is its cause."""
+
+
+async def import_file(config: OpsRhythmConfig, path: Path, on_progress: Progress) -> ImportCounts:
+    async with client_with_worker(config) as client:
+        return await run_import(client, path, on_progress)
+
+
+async def run_import(
+    client: Client,
+    path: Path,
+    on_progress: Progress,
+    *,
+    task_queue: str = TASK_QUEUE,
+    watch_sla: bool = True,
+) -> ImportCounts:
+    from workflows.feedback_triage import FeedbackTriageWorkflow
+
+    sha, absolute = await asyncio.to_thread(_identity, path)
+    handle = await client.start_workflow(
+        FeedbackTriageWorkflow.run,
+        FeedbackImportInput(path=absolute, origin=path.name),
+        id=import_workflow_id(sha),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    result = asyncio.ensure_future(handle.result())
+    while not result.done():
+        await asyncio.wait([result], timeout=POLL_SECONDS)
+        if not result.done():
+            progress = await handle.query(FeedbackTriageWorkflow.progress)
+            on_progress(progress.done, progress.total)
+    try:
+        counts = result.result()
+    except WorkflowFailureError as failure:
+        cause = failure.cause
+        message = getattr(cause, "message", None) or str(cause)
+        raise ImportFailed(f"{handle.id} failed: {message}") from None
+    if watch_sla:
+        await start_sla_watch(client, task_queue=task_queue)
+    return counts
+
+
+async def start_sla_watch(client: Client, *, task_queue: str = TASK_QUEUE) -> None:
+    """Start the SLA watcher, or poke the running one to look at new items now."""
+    from workflows.feedback_sla import FeedbackSlaWorkflow
+
+    await client.start_workflow(
+        FeedbackSlaWorkflow.run,
+        SlaWatchInput(),
+        id=SLA_WATCH_ID,
+        task_queue=task_queue,
+        start_signal="poke",
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
+async def start_configured_sla_watch() -> None:
+    """``start_sla_watch`` on the server the environment names."""
+    from opsrhythm.platform.temporal_runtime import connect
+
+    await start_sla_watch(await connect())
+
+
+async def wake_for_replies() -> str:
+    """After a CLI resolution: have a configured server's watcher schedule the replies now.
+
+    Says when the submitters will hear. The resolution is stored whatever happens here.
+    """
+    from temporalio.service import RPCError
+
+    from opsrhythm.platform.temporal_runtime import TemporalUnavailable, configured_address
+
+    if configured_address() is None:
+        return "The submitters are emailed at the SLA watcher's next sweep."
+    try:
+        await start_configured_sla_watch()
+    except (TemporalUnavailable, RPCError) as error:
+        return f"The SLA watcher could not be woken ({error}); replies go at its next sweep."
+    return "The submitters are emailed after the reply window."
+
+
+def _identity(path: Path) -> tuple[str, str]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), str(path.absolute())

@@ -1,0 +1,1 @@
+"""The monthly KPI report: sources, KPI maths, charts, rendering and its CLI commands."""

@@ -1,0 +1,14 @@
+"""The monthly KPI report's registry entry."""
+
+from opsrhythm.platform.periods import Month
+from opsrhythm.platform.ritual_kind import RitualKind
+
+KPI_REPORT = RitualKind(
+    kind="kpi_report",
+    description="Each KPI for the month against target, emailed to every audience.",
+    period=Month,
+    workflow="KpiReportWorkflow",
+    templates="kpi_report",
+    worker="opsrhythm.rituals.kpi_report.worker:worker_parts",
+    config_model="opsrhythm.rituals.kpi_report.config:KpiReportRitual",
+)

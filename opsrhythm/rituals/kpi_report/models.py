@@ -1,0 +1,140 @@
+"""Inputs and outputs of the KPI report workflow and its activities.
+
+They carry ids, periods and figures, never secrets or rendered documents.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from opsrhythm.platform.approvals.models import ApprovalPlan, ApprovalResult
+from opsrhythm.platform.models import DeliveryResult, Period, Recipient
+
+KpiStatus = Literal["on_track", "at_risk", "off_track", "no_target", "no_data"]
+Movement = Literal["improved", "worsened", "flat"]
+
+
+class KpiReportInput(BaseModel):
+    ritual_id: str
+    period: Period | None = Field(
+        default=None,
+        description="Month to report; scheduled runs derive it from the scheduled time.",
+    )
+
+
+class KpiPlan(BaseModel):
+    """What the workflow needs to know about one KPI; display settings stay in config."""
+
+    kpi_id: str
+    name: str
+    unit: str
+    format: str
+    direction: Literal["higher", "lower"]
+    target: float | None
+    tolerance: float
+    notable_change: float
+    owner: Recipient
+
+
+class SourcePlan(BaseModel):
+    source_id: str
+    kpi_ids: list[str]
+
+
+class AudiencePlan(BaseModel):
+    audience_id: str
+    name: str
+    detail: Literal["summary", "detail"]
+    kpi_ids: list[str]
+    recipients: list[Recipient]
+
+
+class PlanReportInput(BaseModel):
+    ritual_id: str
+    period: Period
+
+
+class ReportPlan(BaseModel):
+    """A snapshot of the config for one run, so edits mid-run cannot change it."""
+
+    ritual_id: str
+    ritual_name: str
+    organization: str
+    period: Period
+    owner: Recipient
+    kpis: list[KpiPlan]
+    sources: list[SourcePlan]
+    audiences: list[AudiencePlan]
+    approval: ApprovalPlan | None = Field(default=None, description="Sign-off before sending.")
+    templates: str = Field(default="kpi_report", description="Folder under templates/.")
+
+
+class GatherSourceInput(BaseModel):
+    source_id: str
+    kpi_ids: list[str]
+    periods: list[Period]
+
+
+class SourceValues(BaseModel):
+    source_id: str
+    values: dict[str, dict[str, float | None]] = Field(
+        description="kpi_id -> period -> value; None where the source has no value."
+    )
+
+
+class Change(BaseModel):
+    absolute: float
+    relative: float | None = Field(description="Fraction of the base; None when the base is 0.")
+
+
+class TrendPoint(BaseModel):
+    period: Period
+    value: float | None
+
+
+class KpiFigures(BaseModel):
+    """One KPI analysed for one period."""
+
+    kpi: KpiPlan
+    period: Period
+    value: float | None
+    previous: float | None
+    year_ago: float | None
+    vs_previous: Change | None
+    vs_year_ago: Change | None
+    status: KpiStatus
+    movement: Movement | None = Field(description="Direction-aware reading of vs_previous.")
+    notable: bool
+    trend: list[TrendPoint]
+    error: str | None = Field(default=None, description="Why the source gave no data.")
+
+
+class RenderReportInput(BaseModel):
+    workflow_id: str
+    plan: ReportPlan
+    figures: list[KpiFigures]
+
+
+class RenderedMessage(BaseModel):
+    audience_id: str
+    subject: str
+    path: str = Field(description="Archived RenderedEmail JSON for this audience.")
+
+
+class RenderedReport(BaseModel):
+    archive_location: str
+    messages: list[RenderedMessage]
+
+
+class KpiReportResult(BaseModel):
+    workflow_id: str
+    ritual_id: str
+    period: Period
+    archive_location: str
+    deliveries: list[DeliveryResult]
+    kpis_without_data: list[str] = Field(default_factory=list)
+    approval: ApprovalResult | None = Field(
+        default=None, description="How the sign-off ended; rejected means nothing was sent."
+    )
