@@ -35,6 +35,7 @@ from temporalio.worker import Replayer, Worker
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform import search_attributes
 from opsrhythm.platform.periods import Month
+from opsrhythm.platform.runs import run_workflow_id
 from opsrhythm.platform.schedules import commands as schedule_commands
 from opsrhythm.platform.schedules.config import Schedule as ScheduleRule
 from opsrhythm.platform.schedules.models import ScheduledRunResult
@@ -44,7 +45,7 @@ from opsrhythm.platform.schedules.times import fire_times_reporting, period_for_
 from opsrhythm.platform.schedules.views import list_schedules, status
 from opsrhythm.rituals.kpi_report.models import KpiReportInput, PlanReportInput, ReportPlan
 from tests.workflows.test_kpi_report import FakeActivities
-from workflows.kpi_report import KpiReportWorkflow, report_workflow_id
+from workflows.kpi_report import KpiReportWorkflow
 from workflows.scheduled_run import ScheduledRitualWorkflow
 
 pytestmark = pytest.mark.dev_server
@@ -237,7 +238,7 @@ async def test_trigger_reports_the_last_complete_month(scenario: Scenario) -> No
     code, output = await scenario.trigger(ritual_id)
     period = str(period_for_run(datetime.now(UTC), "Europe/London"))
     assert 0 == code
-    assert f"{period}: {report_workflow_id(ritual_id, period)} reported\n" in output
+    assert f"{period}: {run_workflow_id(ritual_id, period)} reported\n" in output
     assert [period] == [r.plan.period for r in scenario.fakes.rendered]
 
 
@@ -249,12 +250,12 @@ async def test_trigger_after_manual_run_sends_nothing_twice(scenario: Scenario) 
         await scenario.client.execute_workflow(
             KpiReportWorkflow.run,
             KpiReportInput(ritual_id=ritual_id, period=period),
-            id=report_workflow_id(ritual_id, period),
+            id=run_workflow_id(ritual_id, period),
             task_queue=scenario.task_queue,
         )
     sent_by_manual_run = len(scenario.fakes.sent)
     _, output = await scenario.trigger(ritual_id)
-    assert f"{report_workflow_id(ritual_id, period)} had already run; nothing sent again" in output
+    assert f"{run_workflow_id(ritual_id, period)} had already run; nothing sent again" in output
     assert sent_by_manual_run == len(scenario.fakes.sent)
 
 
@@ -282,7 +283,7 @@ async def test_backfill_runs_each_period_at_its_fire_time(scenario: Scenario) ->
     code, output = await scenario.backfill(ritual_id, first, second)
     assert 0 == code
     assert [first, second] == sorted(r.plan.period for r in scenario.fakes.rendered)
-    assert f"{second}: {report_workflow_id(ritual_id, second)} reported" in output
+    assert f"{second}: {run_workflow_id(ritual_id, second)} reported" in output
 
 
 async def test_period_comes_from_the_scheduled_time(scenario: Scenario) -> None:
@@ -367,7 +368,7 @@ async def test_status_shows_running_ritual_and_step(scenario: Scenario) -> None:
         return plan
 
     ritual_id = f"status-{uuid.uuid4().hex[:8]}"
-    workflow_id = report_workflow_id(ritual_id, "2026-10")
+    workflow_id = run_workflow_id(ritual_id, "2026-10")
     async with Worker(
         scenario.client,
         task_queue=scenario.task_queue,

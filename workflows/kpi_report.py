@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         SendEmailInput,
     )
     from opsrhythm.platform.periods import Month
+    from opsrhythm.platform.runs import rerun_command
     from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
     from opsrhythm.rituals.kpi_report.models import (
         GatherSourceInput,
@@ -43,15 +44,6 @@ SEND_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     maximum_attempts=10,
 )
-
-
-def report_workflow_id(ritual_id: str, period: str) -> str:
-    """One id per ritual and month, so a second start joins or is refused, never doubles."""
-    return f"{ritual_id}-{period}"
-
-
-def rerun_command(ritual_id: str, period: str) -> str:
-    return f"opsrhythm run {ritual_id} --period {period} --wait"
 
 
 @workflow.defn

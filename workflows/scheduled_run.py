@@ -14,10 +14,11 @@ from temporalio.exceptions import ApplicationError, ChildWorkflowError, Workflow
 with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform import search_attributes
     from opsrhythm.platform.models import ReportStatus
+    from opsrhythm.platform.runs import rerun_command, run_workflow_id
     from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
     from opsrhythm.platform.schedules.times import period_for_run
     from opsrhythm.rituals.kpi_report.models import KpiReportInput
-    from workflows.kpi_report import KpiReportWorkflow, report_workflow_id, rerun_command
+    from workflows.kpi_report import KpiReportWorkflow
 
 
 @workflow.defn
@@ -39,7 +40,7 @@ class ScheduledRitualWorkflow:
         scheduled = info.typed_search_attributes.get(search_attributes.SCHEDULED_START_TIME)
         period = str(period_for_run(scheduled or workflow.now(), input.timezone))
         self._period = period
-        report_id = report_workflow_id(input.ritual_id, period)
+        report_id = run_workflow_id(input.ritual_id, period)
         result = ScheduledRunResult(
             ritual_id=input.ritual_id,
             period=period,

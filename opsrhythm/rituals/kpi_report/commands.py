@@ -87,9 +87,10 @@ async def run(config: OpsRhythmConfig, ritual_id: str, period: Month, *, wait: b
 
 
 async def start(client: Client, ritual_id: str, period: Month, *, wait: bool) -> int:
-    from workflows.kpi_report import KpiReportWorkflow, report_workflow_id
+    from opsrhythm.platform.runs import run_workflow_id
+    from workflows.kpi_report import KpiReportWorkflow
 
-    workflow_id = report_workflow_id(ritual_id, str(period))
+    workflow_id = run_workflow_id(ritual_id, str(period))
     try:
         handle = await client.start_workflow(
             KpiReportWorkflow.run,
@@ -153,6 +154,7 @@ def preview(config: OpsRhythmConfig, ritual_id: str, period: Month, out: Path) -
     """Plan, gather, analyse and render exactly as the workflow does, minus Temporal and sending."""
     from activities.kpi_data import KpiDataActivities
     from opsrhythm.platform.rendering import default_templates_dir
+    from opsrhythm.platform.runs import run_workflow_id
     from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
     from opsrhythm.rituals.kpi_report.models import (
         GatherSourceInput,
@@ -160,7 +162,6 @@ def preview(config: OpsRhythmConfig, ritual_id: str, period: Month, out: Path) -
         RenderReportInput,
     )
     from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
-    from workflows.kpi_report import report_workflow_id
 
     data = KpiDataActivities(config)
     plan = data.plan_report(PlanReportInput(ritual_id=ritual_id, period=str(period)))
@@ -178,7 +179,7 @@ def preview(config: OpsRhythmConfig, ritual_id: str, period: Month, out: Path) -
             errors.update(dict.fromkeys(source.kpi_ids, str(error)))
     figures = analyse_report(plan, period, series, errors)
     renderer = ReportRenderer(default_templates_dir(), out)
-    workflow_id = f"preview-{report_workflow_id(ritual_id, str(period))}"
+    workflow_id = f"preview-{run_workflow_id(ritual_id, str(period))}"
     report = renderer.render_report(
         RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures)
     )
