@@ -10,6 +10,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform.approvals.models import (
+    RENDER_APPROVAL_EMAILS,
+    RENDER_APPROVAL_NOTICE,
     ApprovalEmailInput,
     ApprovalEmails,
     ApprovalNoticeInput,
@@ -22,7 +24,7 @@ class ApprovalActivities:
     def __init__(self, renderer: ApprovalRenderer) -> None:
         self._renderer = renderer
 
-    @activity.defn
+    @activity.defn(name=RENDER_APPROVAL_EMAILS.name)
     def render_approval_emails(self, input: ApprovalEmailInput) -> ApprovalEmails:
         """One request, reminder or escalation email per recipient, each with its own links."""
         try:
@@ -30,7 +32,7 @@ class ApprovalActivities:
         except RenderError as error:
             raise ApplicationError(str(error), type="RenderError", non_retryable=True) from None
 
-    @activity.defn
+    @activity.defn(name=RENDER_APPROVAL_NOTICE.name)
     def render_approval_notice(self, input: ApprovalNoticeInput) -> str:
         """The owner's notice of an approval event; returns the stored email's path."""
         try:

@@ -26,6 +26,7 @@ from opsrhythm.platform.mail.transport import (
     MessageTags,
     unique_recipients,
 )
+from opsrhythm.platform.models import SEND_EMAIL, SEND_FAILURE_NOTICE
 
 if TYPE_CHECKING:
     from opsrhythm.platform.ledger import SendLedger
@@ -62,7 +63,7 @@ class EmailActivities:
         # Opened on first send, not at worker start: SQLAlchemy is slow to import.
         return self._open_ledger()
 
-    @activity.defn
+    @activity.defn(name=SEND_EMAIL.name)
     def send_email(self, input: SendEmailInput) -> DeliveryResult:
         """Send the archived email to each recipient not already sent in this workflow run."""
         message = _load_message(Path(input.message_path))
@@ -79,7 +80,7 @@ class EmailActivities:
         )
         return self._deliver(message, input.recipients, tags)
 
-    @activity.defn
+    @activity.defn(name=SEND_FAILURE_NOTICE.name)
     def send_failure_notice(self, input: FailureNoticeInput) -> DeliveryResult:
         """Tell the ritual's owner that a run failed and how to re-run it; at most once per run."""
         message = self._render_failure_notice(input)

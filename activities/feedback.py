@@ -21,6 +21,8 @@ from opsrhythm.rituals.feedback.intake import count_rows, read_file
 from opsrhythm.rituals.feedback.sla_clock import CalendarUnavailable
 from opsrhythm.rituals.feedback.triage import CHUNK, triage_chunk
 from opsrhythm.rituals.feedback.workflow_models import (
+    PLAN_FEEDBACK_IMPORT,
+    TRIAGE_FEEDBACK_CHUNK,
     ImportCounts,
     ImportPlan,
     PlanImportInput,
@@ -45,7 +47,7 @@ class FeedbackActivities:
         # Opened on first use, not at worker start: SQLAlchemy is slow to import.
         return self._open_ledger()
 
-    @activity.defn
+    @activity.defn(name=PLAN_FEEDBACK_IMPORT.name)
     def plan_feedback_import(self, input: PlanImportInput) -> ImportPlan:
         """The number of rows in the file, and its hash."""
         path = Path(input.path)
@@ -56,7 +58,7 @@ class FeedbackActivities:
             raise ApplicationError(f"{path}: {error}", non_retryable=True) from None
         return ImportPlan(rows=rows, sha256=hashlib.sha256(content).hexdigest())
 
-    @activity.defn
+    @activity.defn(name=TRIAGE_FEEDBACK_CHUNK.name)
     def triage_feedback_chunk(self, input: TriageChunkInput) -> ImportCounts:
         """Route and store rows [start, stop) of the file; returns what happened to them."""
         if self._settings is None:

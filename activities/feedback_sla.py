@@ -26,7 +26,7 @@ from opsrhythm.rituals.feedback.config import ProductArea
 from opsrhythm.rituals.feedback.digest import build_digest, last_digest_time, render_digest
 from opsrhythm.rituals.feedback.models import FeedbackItem
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA
-from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaSweepResult
+from opsrhythm.rituals.feedback.sla_models import SWEEP_SLA, SlaSweepInput, SlaSweepResult
 
 DIGEST_CATCH_UP = timedelta(days=1)
 """A watcher down at digest time still sends it within a day; later, the week is skipped."""
@@ -63,7 +63,7 @@ class FeedbackSlaActivities:
     def _sends(self) -> SendLedger:
         return self._open_send_ledger()
 
-    @activity.defn
+    @activity.defn(name=SWEEP_SLA.name)
     def sweep_sla(self, input: SlaSweepInput) -> SlaSweepResult:
         """Send the warnings and escalations due at ``now``; return when the next one is due."""
         # The ledger-backed modules import SQLAlchemy; loaded on first sweep, not at worker start.

@@ -13,6 +13,8 @@ from opsrhythm.platform.periods import Month
 from opsrhythm.rituals.kpi_report.config import KpiReportRitual
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from opsrhythm.rituals.kpi_report.models import (
+    GATHER_SOURCE,
+    PLAN_REPORT,
     AudiencePlan,
     GatherSourceInput,
     KpiPlan,
@@ -29,7 +31,7 @@ class KpiDataActivities:
         self._config = config
         self._sql = SqlReader(config.base_dir)
 
-    @activity.defn
+    @activity.defn(name=PLAN_REPORT.name)
     def plan_report(self, input: PlanReportInput) -> ReportPlan:
         """Snapshot the ritual's config for one run."""
         config = self._config
@@ -90,7 +92,7 @@ class KpiDataActivities:
             approval=approval_plan(config, ritual),
         )
 
-    @activity.defn
+    @activity.defn(name=GATHER_SOURCE.name)
     def gather_source(self, input: GatherSourceInput) -> SourceValues:
         """Every requested KPI of one source, for every requested month."""
         source = self._config.source(input.source_id)

@@ -6,7 +6,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform.rendering import RenderError
-from opsrhythm.rituals.kpi_report.models import RenderedReport, RenderReportInput
+from opsrhythm.rituals.kpi_report.models import RENDER_REPORT, RenderedReport, RenderReportInput
 from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
 
 
@@ -14,7 +14,7 @@ class ReportingActivities:
     def __init__(self, renderer: ReportRenderer) -> None:
         self._renderer = renderer
 
-    @activity.defn
+    @activity.defn(name=RENDER_REPORT.name)
     def render_report(self, input: RenderReportInput) -> RenderedReport:
         """Sync on purpose: chart drawing is CPU-bound, so it runs in the worker's thread pool."""
         try:

@@ -15,15 +15,15 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.approval import ApprovalActivities
-    from activities.email import EmailActivities
     from opsrhythm.platform.approvals.models import (
+        RENDER_APPROVAL_EMAILS,
+        RENDER_APPROVAL_NOTICE,
         ApprovalContext,
         ApprovalEmailInput,
         ApprovalNoticeInput,
         Contact,
     )
-    from opsrhythm.platform.models import DeliveryResult, Recipient, SendEmailInput
+    from opsrhythm.platform.models import SEND_EMAIL, DeliveryResult, Recipient, SendEmailInput
 
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -37,8 +37,7 @@ async def email_approvers(input: ApprovalEmailInput, label: str) -> None:
     """Each recipient's own email (their own links); ``label`` keeps ledger keys apart."""
     if not input.recipients:
         return
-    emails = await workflow.execute_activity_method(
-        ApprovalActivities.render_approval_emails,
+    emails = await RENDER_APPROVAL_EMAILS.execute(
         input,
         start_to_close_timeout=timedelta(minutes=1),
     )
@@ -50,8 +49,7 @@ async def email_approvers(input: ApprovalEmailInput, label: str) -> None:
 async def notify_owner(notice: ApprovalNoticeInput) -> None:
     """Tell the ritual's owner; a failure here is logged, never allowed to stop the ritual."""
     try:
-        path = await workflow.execute_activity_method(
-            ApprovalActivities.render_approval_notice,
+        path = await RENDER_APPROVAL_NOTICE.execute(
             notice,
             start_to_close_timeout=timedelta(minutes=1),
         )
@@ -64,8 +62,7 @@ async def notify_owner(notice: ApprovalNoticeInput) -> None:
 async def send(
     context: ApprovalContext, path: str, recipient: Contact, kind: str
 ) -> DeliveryResult:
-    return await workflow.execute_activity_method(
-        EmailActivities.send_email,
+    return await SEND_EMAIL.execute(
         SendEmailInput(
             workflow_id=context.workflow_id,
             ritual_id=context.ritual_id,

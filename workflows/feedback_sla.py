@@ -14,8 +14,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.feedback_sla import FeedbackSlaActivities
-    from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaWatchInput
+    from opsrhythm.rituals.feedback.sla_models import SWEEP_SLA, SlaSweepInput, SlaWatchInput
 
 SWEEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)
@@ -37,8 +36,7 @@ class FeedbackSlaWorkflow:
         for _ in range(input.sweeps_per_run):
             self._poked = False
             now = workflow.now()
-            result = await workflow.execute_activity_method(
-                FeedbackSlaActivities.sweep_sla,
+            result = await SWEEP_SLA.execute(
                 SlaSweepInput(now=now, workflow_id=workflow.info().workflow_id),
                 start_to_close_timeout=timedelta(minutes=5),
                 retry_policy=SWEEP_RETRY,

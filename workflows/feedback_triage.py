@@ -13,8 +13,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.feedback import FeedbackActivities
     from opsrhythm.rituals.feedback.workflow_models import (
+        PLAN_FEEDBACK_IMPORT,
+        TRIAGE_FEEDBACK_CHUNK,
         FeedbackImportInput,
         ImportCounts,
         ImportProgress,
@@ -37,8 +38,7 @@ class FeedbackTriageWorkflow:
 
     @workflow.run
     async def run(self, input: FeedbackImportInput) -> ImportCounts:
-        plan = await workflow.execute_activity_method(
-            FeedbackActivities.plan_feedback_import,
+        plan = await PLAN_FEEDBACK_IMPORT.execute(
             PlanImportInput(path=input.path),
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=CHUNK_RETRY,
@@ -46,8 +46,7 @@ class FeedbackTriageWorkflow:
         self._total = plan.rows
         now = workflow.now()
         for start in range(0, plan.rows, input.chunk_size):
-            counts = await workflow.execute_activity_method(
-                FeedbackActivities.triage_feedback_chunk,
+            counts = await TRIAGE_FEEDBACK_CHUNK.execute(
                 TriageChunkInput(
                     path=input.path,
                     origin=input.origin,

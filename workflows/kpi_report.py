@@ -10,12 +10,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
-    from activities.kpi_data import KpiDataActivities
-    from activities.reporting import ReportingActivities
     from opsrhythm.platform import search_attributes
     from opsrhythm.platform.approvals.models import ApprovalDraft, ApprovalResult
     from opsrhythm.platform.models import (
+        SEND_EMAIL,
+        SEND_FAILURE_NOTICE,
         DeliveryResult,
         FailedRecipient,
         FailureNoticeInput,
@@ -26,6 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform.runs import rerun_command
     from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
     from opsrhythm.rituals.kpi_report.models import (
+        GATHER_SOURCE,
+        PLAN_REPORT,
+        RENDER_REPORT,
         GatherSourceInput,
         KpiFigures,
         KpiReportInput,
@@ -70,8 +72,7 @@ class KpiReportWorkflow(ApprovalSteps):
         period = self._resolve_period(input)
         self._period = str(period)
         self._step = "planning"
-        plan = await workflow.execute_activity_method(
-            KpiDataActivities.plan_report,
+        plan = await PLAN_REPORT.execute(
             PlanReportInput(ritual_id=input.ritual_id, period=str(period)),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=SOURCE_RETRY,
@@ -134,8 +135,7 @@ class KpiReportWorkflow(ApprovalSteps):
         months = [str(month) for month in periods_needed(period)]
         outcomes = await asyncio.gather(
             *(
-                workflow.execute_activity_method(
-                    KpiDataActivities.gather_source,
+                GATHER_SOURCE.execute(
                     GatherSourceInput(source_id=s.source_id, kpi_ids=s.kpi_ids, periods=months),
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=SOURCE_RETRY,
@@ -166,8 +166,7 @@ class KpiReportWorkflow(ApprovalSteps):
 
         self._step = "rendering"
         workflow_id = workflow.info().workflow_id
-        rendered = await workflow.execute_activity_method(
-            ReportingActivities.render_report,
+        rendered = await RENDER_REPORT.execute(
             RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures),
             start_to_close_timeout=timedelta(minutes=2),
         )
@@ -225,8 +224,7 @@ class KpiReportWorkflow(ApprovalSteps):
 
     async def _send(self, input: SendEmailInput) -> DeliveryResult:
         try:
-            return await workflow.execute_activity_method(
-                EmailActivities.send_email,
+            return await SEND_EMAIL.execute(
                 input,
                 start_to_close_timeout=timedelta(minutes=5),
                 heartbeat_timeout=timedelta(minutes=1),
@@ -253,8 +251,7 @@ class KpiReportWorkflow(ApprovalSteps):
             rerun_command=rerun_command(plan.ritual_id, plan.period),
         )
         try:
-            await workflow.execute_activity_method(
-                EmailActivities.send_failure_notice,
+            await SEND_FAILURE_NOTICE.execute(
                 notice,
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=SEND_RETRY,

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from opsrhythm.platform.activity_ref import ActivityRef
 from opsrhythm.platform.approvals.models import ApprovalStatus
 from opsrhythm.platform.periods import PERIOD_PATTERN
 
@@ -84,3 +85,9 @@ class ReportStatus(BaseModel):
     period: Period | None
     step: str
     approval: ApprovalStatus | None = None
+
+
+SEND_EMAIL = ActivityRef[SendEmailInput, DeliveryResult]("send_email", DeliveryResult)
+SEND_FAILURE_NOTICE = ActivityRef[FailureNoticeInput, DeliveryResult](
+    "send_failure_notice", DeliveryResult
+)

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from opsrhythm.platform.activity_ref import ActivityRef
+
 Policy = Literal["any", "all", "n_of_m"]
 TimeoutOutcome = Literal["escalate", "approve", "reject"]
 DecisionKind = Literal["approve", "reject", "request_changes"]
@@ -146,3 +148,9 @@ class ApprovalNoticeInput(BaseModel):
     event: Literal["changes_requested", "rejected", "approved_at_deadline", "escalated"]
     headline: str
     detail: str = ""
+
+
+RENDER_APPROVAL_EMAILS = ActivityRef[ApprovalEmailInput, ApprovalEmails](
+    "render_approval_emails", ApprovalEmails
+)
+RENDER_APPROVAL_NOTICE = ActivityRef[ApprovalNoticeInput, str]("render_approval_notice", str)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from opsrhythm.platform.activity_ref import ActivityRef
+
 SLA_WATCH_ID = "feedback-sla-watch"
 
 
@@ -28,3 +30,6 @@ class SlaSweepResult(BaseModel):
     digests: int = 0
     """Submitters emailed the outcome of their feedback."""
     next_at: datetime | None = None
+
+
+SWEEP_SLA = ActivityRef[SlaSweepInput, SlaSweepResult]("sweep_sla", SlaSweepResult)

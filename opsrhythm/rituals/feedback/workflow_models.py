@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from opsrhythm.platform.activity_ref import ActivityRef
+
 
 class FeedbackImportInput(BaseModel):
     path: str
@@ -54,3 +56,9 @@ class ImportProgress(BaseModel):
 
 def import_workflow_id(sha256: str) -> str:
     return f"feedback-import-{sha256[:16]}"
+
+
+PLAN_FEEDBACK_IMPORT = ActivityRef[PlanImportInput, ImportPlan]("plan_feedback_import", ImportPlan)
+TRIAGE_FEEDBACK_CHUNK = ActivityRef[TriageChunkInput, ImportCounts](
+    "triage_feedback_chunk", ImportCounts
+)

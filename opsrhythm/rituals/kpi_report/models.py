@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from opsrhythm.platform.activity_ref import ActivityRef
 from opsrhythm.platform.approvals.models import ApprovalPlan, ApprovalResult
 from opsrhythm.platform.models import DeliveryResult, Period, Recipient
 
@@ -138,3 +139,8 @@ class KpiReportResult(BaseModel):
     approval: ApprovalResult | None = Field(
         default=None, description="How the sign-off ended; rejected means nothing was sent."
     )
+
+
+PLAN_REPORT = ActivityRef[PlanReportInput, ReportPlan]("plan_report", ReportPlan)
+GATHER_SOURCE = ActivityRef[GatherSourceInput, SourceValues]("gather_source", SourceValues)
+RENDER_REPORT = ActivityRef[RenderReportInput, RenderedReport]("render_report", RenderedReport)
