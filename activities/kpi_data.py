@@ -11,7 +11,6 @@ from opsrhythm.platform.kpi_config import CsvSource, SqlSource
 from opsrhythm.platform.models import Recipient
 from opsrhythm.platform.periods import Month
 from opsrhythm.rituals.kpi_report.config import KpiReportRitual
-from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from opsrhythm.rituals.kpi_report.models import (
     GATHER_SOURCE,
     PLAN_REPORT,
@@ -64,7 +63,7 @@ class KpiDataActivities:
         return ReportPlan(
             ritual_id=ritual.id,
             ritual_name=ritual.name,
-            templates=ritual.templates or KPI_REPORT.templates,
+            templates=ritual.templates_folder,
             organization=config.organization.name,
             period=input.period,
             owner=recipient(ritual.owner),

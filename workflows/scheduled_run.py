@@ -1,8 +1,9 @@
-"""What a ritual's schedule starts: pick the period from the scheduled time, run the report once.
+"""What a ritual's schedule starts: pick the period from the scheduled time, run the ritual once.
 
-The report runs as a child with the same id a manual ``opsrhythm run`` uses, so a period that
-already ran is never sent twice. A failed report fails this workflow too (after the report
-has emailed its owner), so the schedule's pause_on_failure sees it.
+Any kind: the input names the kind's workflow and period type. The run is a child with the
+same id a manual ``opsrhythm run`` uses, so a period that already ran is never sent twice. A
+failed run fails this workflow too (after the run has emailed its owner), so the schedule's
+pause_on_failure sees it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from temporalio.exceptions import ApplicationError, ChildWorkflowError, Workflow
 
 with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform import search_attributes
-    from opsrhythm.platform.models import ReportStatus
+    from opsrhythm.platform.models import ReportStatus, RitualRunInput
+    from opsrhythm.platform.periods import PERIOD_TYPES
     from opsrhythm.platform.runs import rerun_command, run_workflow_id
     from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
     from opsrhythm.platform.schedules.times import period_for_run
-    from opsrhythm.rituals.kpi_report.models import KpiReportInput
-    from workflows.kpi_report import KpiReportWorkflow
 
 
 @workflow.defn
@@ -38,7 +38,8 @@ class ScheduledRitualWorkflow:
         info = workflow.info()
         # The scheduled time, not the clock: a run delayed by an outage reports the right month.
         scheduled = info.typed_search_attributes.get(search_attributes.SCHEDULED_START_TIME)
-        period = str(period_for_run(scheduled or workflow.now(), input.timezone))
+        period_type = PERIOD_TYPES[input.period_kind]
+        period = str(period_for_run(scheduled or workflow.now(), input.timezone, period_type))
         self._period = period
         report_id = run_workflow_id(input.ritual_id, period)
         result = ScheduledRunResult(
@@ -50,8 +51,8 @@ class ScheduledRitualWorkflow:
         self._step = f"starting {report_id}"
         try:
             report = await workflow.start_child_workflow(
-                KpiReportWorkflow.run,
-                KpiReportInput(ritual_id=input.ritual_id, period=period),
+                input.workflow,
+                RitualRunInput(ritual_id=input.ritual_id, period=period),
                 id=report_id,
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
                 # The report outlives this wrapper if it is ever terminated: never cut a send.

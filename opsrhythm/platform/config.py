@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr
 
@@ -16,6 +16,9 @@ from opsrhythm.platform.approvals.config import Approval
 from opsrhythm.platform.config_types import Email, Slug, StrictModel, Timezone
 from opsrhythm.platform.kpi_config import CsvSource, HttpSource, Kpi, Source, SqlSource
 from opsrhythm.platform.schedules.config import Schedule
+
+if TYPE_CHECKING:
+    from opsrhythm.platform.ritual_kind import RitualKind
 
 
 class Organization(StrictModel):
@@ -53,6 +56,9 @@ class Audience(StrictModel):
 class RitualBase(StrictModel):
     """What every entry of ``rituals[]`` has; each kind adds its own fields and ``kind`` tag."""
 
+    ritual_kind: ClassVar[RitualKind]
+    """The kind's registry entry: its workflow, period type and default templates."""
+
     id: Slug
     kind: str
     name: str
@@ -65,6 +71,10 @@ class RitualBase(StrictModel):
     approval: Approval | None = Field(
         default=None, description="Sign-off of the draft before it is sent; none if omitted."
     )
+
+    @property
+    def templates_folder(self) -> str:
+        return self.templates or self.ritual_kind.templates
 
     def reference_problems(self, config: PlatformConfig) -> Iterator[tuple[str, str]]:
         """Broken references in the kind's own fields, as (field path, message)."""

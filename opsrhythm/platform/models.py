@@ -18,6 +18,16 @@ from opsrhythm.platform.periods import PERIOD_PATTERN
 Period = Annotated[str, Field(pattern=PERIOD_PATTERN)]
 
 
+class RitualRunInput(BaseModel):
+    """What starts one run of any ritual kind: manual, scheduled or re-run."""
+
+    ritual_id: str
+    period: Period | None = Field(
+        default=None,
+        description="The period to run for; scheduled runs derive it from the scheduled time.",
+    )
+
+
 class Recipient(BaseModel):
     name: str
     email: str

@@ -14,7 +14,8 @@ from rich.console import Console
 from opsrhythm.config_loader import load_config
 from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.config import PlatformConfig
-from opsrhythm.platform.periods import Month
+from opsrhythm.platform.periods import IsoWeek, Month, Quarter
+from opsrhythm.platform.schedules.times import PeriodType
 from opsrhythm.platform.terminal import console
 
 COMMANDS = ("schedule", "status")
@@ -77,7 +78,9 @@ async def _run(args: argparse.Namespace, config: PlatformConfig | None, out: Con
     command = args.schedule_command
     ritual_id = scheduled_ritual(config, args.ritual) if hasattr(args, "ritual") else ""
     if command == "backfill":
-        first, last = _period(args.first, "--from"), _period(args.last, "--to")
+        period_type = config.ritual(ritual_id).ritual_kind.period
+        first = _period(period_type, args.first, "--from")
+        last = _period(period_type, args.last, "--to")
     client = await connect()
     if command == "sync":
         return await schedule_commands.sync(
@@ -92,7 +95,10 @@ async def _run(args: argparse.Namespace, config: PlatformConfig | None, out: Con
     if command == "unpause":
         return await schedule_commands.unpause(client, ritual_id, out)
     if command == "trigger":
-        return await schedule_commands.trigger(client, ritual_id, out, wait=args.wait)
+        period_type = config.ritual(ritual_id).ritual_kind.period
+        return await schedule_commands.trigger(
+            client, ritual_id, out, period_type=period_type, wait=args.wait
+        )
     return await schedule_commands.backfill(
         client, config, ritual_id, first, last, out, wait=not args.no_wait
     )
@@ -107,8 +113,8 @@ def scheduled_ritual(config: PlatformConfig, ritual_id: str) -> str:
     return ritual_id
 
 
-def _period(text: str, option: str) -> Month:
+def _period(period_type: PeriodType, text: str, option: str) -> Month | Quarter | IsoWeek:
     try:
-        return Month.parse(text)
+        return period_type.parse(text)
     except ValueError as error:
         raise UsageError(f"{option}: {error}") from None

@@ -21,12 +21,18 @@ from temporalio.client import (
 
 from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.config import PlatformConfig
-from opsrhythm.platform.periods import Month
+from opsrhythm.platform.periods import Month, Period
 from opsrhythm.platform.schedules.config import parse_duration
 from opsrhythm.platform.schedules.models import ScheduledRunResult
 from opsrhythm.platform.schedules.spec import desired_schedule
 from opsrhythm.platform.schedules.sync import apply_plan, describe_or_none, plan_lines, plan_sync
-from opsrhythm.platform.schedules.times import fire_times_reporting, period_for_run, schedule_id
+from opsrhythm.platform.schedules.times import (
+    PeriodType,
+    fire_times_reporting,
+    period_for_run,
+    run_span,
+    schedule_id,
+)
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE, check_search_attributes
 
 POLL = 0.3
@@ -72,14 +78,21 @@ async def unpause(client: Client, ritual_id: str, out: Console) -> int:
     return 0
 
 
-async def trigger(client: Client, ritual_id: str, out: Console, *, wait: bool = False) -> int:
+async def trigger(
+    client: Client,
+    ritual_id: str,
+    out: Console,
+    *,
+    period_type: PeriodType = Month,
+    wait: bool = False,
+) -> int:
     handle = await existing(client, ritual_id)
     before = (await handle.describe()).info.num_actions
     # A run in progress delays the triggered one instead of silently dropping it.
     await handle.trigger(overlap=ScheduleOverlapPolicy.BUFFER_ALL)
     timezone = (await handle.describe()).schedule.spec.time_zone_name or "UTC"
-    period = period_for_run(datetime.now(UTC), timezone)
-    out.print(f"Triggered {handle.id}: the run reports {period} (the last complete month).")
+    period = period_for_run(datetime.now(UTC), timezone, period_type)
+    out.print(f"Triggered {handle.id}: the run covers {period}.")
     if not wait:
         out.print("Follow it with: opsrhythm status, or opsrhythm schedule describe " + ritual_id)
         return 0
@@ -121,8 +134,8 @@ async def backfill(
     client: Client,
     config: PlatformConfig,
     ritual_id: str,
-    first: Month,
-    last: Month,
+    first: Period,
+    last: Period,
     out: Console,
     *,
     wait: bool = True,
@@ -136,24 +149,24 @@ async def backfill(
     zone = ZoneInfo(desired.timezone)
     if first > last:
         raise UsageError(f"--from {first} is after --to {last}")
-    if last >= Month.containing(now.astimezone(zone)):
+    if last > type(last).reported_at(now.astimezone(zone)):
         raise UsageError(f"--to {last}: that period is not complete yet")
-    periods = [first.shift(i) for i in range(_months(first, last) + 1)]
-    ranges: dict[Month, tuple[datetime, datetime]] = {}
-    for period in periods:
+    ranges: dict[Period, tuple[datetime, datetime]] = {}
+    for period in _periods(first, last):
+        due, after = run_span(period)
         if desired.window is not None:
-            if period.shift(1) not in desired.window:
+            times = fire_times_reporting(desired.fire_times, period)
+            if not times and Month.containing(due) not in desired.window:
                 raise UsageError(
                     f"{period} is outside the fire times on the server ({desired.window})"
                 )
-            times = fire_times_reporting(desired.fire_times, period)
             if not times:
                 out.print(f"{period}: the schedule has no run that reports it; skipped")
                 continue
             ranges[period] = (times[0] - timedelta(seconds=1), times[0] + timedelta(seconds=1))
         else:
-            start = datetime.combine(period.shift(1).start, datetime.min.time(), zone)
-            end = datetime.combine(period.shift(2).start, datetime.min.time(), zone)
+            start = datetime.combine(due, datetime.min.time(), zone)
+            end = datetime.combine(after, datetime.min.time(), zone)
             ranges[period] = (start - timedelta(seconds=1), end - timedelta(seconds=1))
     handle = await existing(client, ritual_id)
     jitter = parse_duration(ritual.schedule.jitter if ritual.schedule else "0s")
@@ -183,13 +196,13 @@ async def backfill(
 async def _follow(
     client: Client,
     handle: ScheduleHandle,
-    ranges: dict[Month, tuple[datetime, datetime]],
+    ranges: dict[Period, tuple[datetime, datetime]],
     jitter: timedelta,
     on_finished: Callable[[], None],
-) -> dict[Month, str]:
+) -> dict[Period, str]:
     """Wait until every requested period's scheduled run has closed; their workflow ids."""
-    runs: dict[Month, str] = {}
-    done: set[Month] = set()
+    runs: dict[Period, str] = {}
+    done: set[Period] = set()
     while len(done) < len(ranges):
         for action in (await handle.describe()).info.recent_actions:
             started = action.action
@@ -209,5 +222,8 @@ async def _follow(
     return runs
 
 
-def _months(first: Month, last: Month) -> int:
-    return (last.year - first.year) * 12 + last.month - first.month
+def _periods(first: Period, last: Period) -> list[Period]:
+    periods = [first]
+    while periods[-1] < last:
+        periods.append(periods[-1].shift(1))
+    return periods

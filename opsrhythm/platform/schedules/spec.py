@@ -36,10 +36,16 @@ from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.config import RitualBase as Ritual
 from opsrhythm.platform.schedules.config import parse_duration
 from opsrhythm.platform.schedules.models import ScheduledRunInput
-from opsrhythm.platform.schedules.times import Window, describe_rule, fire_times, schedule_id
-from workflows.scheduled_run import ScheduledRitualWorkflow
+from opsrhythm.platform.schedules.times import (
+    PeriodType,
+    Window,
+    describe_rule,
+    fire_times,
+    schedule_id,
+)
 
 MEMO_KEY = "opsrhythm"
+SCHEDULED_RUN_WORKFLOW = "ScheduledRitualWorkflow"
 MANAGED_MEMO = {"managed_by": "opsrhythm"}
 
 
@@ -54,6 +60,7 @@ class DesiredSchedule:
     window: Window | None
     fire_times: list[datetime]
     fingerprints: dict[str, str]
+    period_type: PeriodType
 
 
 def desired_schedule(
@@ -64,7 +71,13 @@ def desired_schedule(
     timezone = rule.timezone or config.organization.timezone
     window = None if rule.cron else Window.around(now, timezone)
     times = fire_times(rule, timezone, window) if window else []
-    input = ScheduledRunInput(ritual_id=ritual.id, timezone=timezone)
+    kind = ritual.ritual_kind
+    input = ScheduledRunInput(
+        ritual_id=ritual.id,
+        timezone=timezone,
+        workflow=kind.workflow,
+        period_kind=kind.period.kind,
+    )
     definition = {
         "rule": rule.model_dump(mode="json"),
         "timezone": timezone,
@@ -81,7 +94,7 @@ def desired_schedule(
     sid = schedule_id(ritual.id)
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
-            ScheduledRitualWorkflow.run,
+            SCHEDULED_RUN_WORKFLOW,
             input,
             id=sid,
             task_queue=task_queue,
@@ -114,6 +127,7 @@ def desired_schedule(
         window=window,
         fire_times=times,
         fingerprints=fingerprints,
+        period_type=kind.period,
     )
 
 
@@ -159,7 +173,7 @@ def differences(desired: DesiredSchedule, current: ScheduleDescription) -> list[
     if not isinstance(action, ScheduleActionStartWorkflow) or (
         action.workflow,
         action.task_queue,
-    ) != (ScheduledRitualWorkflow.__name__, desired.task_queue):
+    ) != (SCHEDULED_RUN_WORKFLOW, desired.task_queue):
         reasons.append("the action on the server differs")
     return reasons
 

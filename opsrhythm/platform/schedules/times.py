@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from opsrhythm.platform.periods import Month
+from opsrhythm.platform.periods import IsoWeek, Month, Period, Quarter
 from opsrhythm.platform.schedules.business_days import (
     NO_HOLIDAYS,
     holiday_dates,
@@ -22,6 +22,7 @@ from opsrhythm.platform.schedules.business_days import (
 )
 from opsrhythm.platform.schedules.config import WEEKDAYS, Schedule
 
+PeriodType = type[Month] | type[Quarter] | type[IsoWeek]
 SCHEDULE_PREFIX = "opsrhythm-"
 MONTHS_BACK = 24
 MONTHS_AHEAD = 24
@@ -32,9 +33,12 @@ def schedule_id(ritual_id: str) -> str:
     return f"{SCHEDULE_PREFIX}{ritual_id}"
 
 
-def period_for_run(scheduled: datetime, timezone: str) -> Month:
-    """The month a run scheduled at ``scheduled`` reports: the last complete one, locally."""
-    return Month.reported_at(scheduled.astimezone(ZoneInfo(timezone)))
+def period_for_run(
+    scheduled: datetime, timezone: str, period_type: PeriodType = Month
+) -> Month | Quarter | IsoWeek:
+    """The period a run scheduled at ``scheduled`` covers, by the local calendar (for a month,
+    the last complete one)."""
+    return period_type.reported_at(scheduled.astimezone(ZoneInfo(timezone)))
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,16 @@ def local_time(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
     return later if later.utcoffset() != wall.utcoffset() else wall
 
 
-def fire_times_reporting(times: list[datetime], period: Month) -> list[datetime]:
-    """The fire times whose run reports ``period``: those in the month after it."""
-    return [t for t in times if Month.containing(t) == period.shift(1)]
+def run_span(period: Period) -> tuple[date, date]:
+    """The local days on which a run covers ``period`` (end excluded): for a month, the next
+    month; for a week that a cycle starts, the week itself."""
+    due = period if type(period).reported_at(period.start) == period else period.shift(1)
+    return due.start, due.end
+
+
+def fire_times_reporting(times: list[datetime], period: Period) -> list[datetime]:
+    """The fire times (local) whose run covers ``period``: for a month, those in the next one."""
+    return [t for t in times if type(period).reported_at(t) == period]
 
 
 def describe_rule(schedule: Schedule, timezone: str) -> str:

@@ -124,7 +124,7 @@ async def describe(
         table.add_row(
             local(moment, desired.timezone),
             utc(moment),
-            str(period_for_run(moment, desired.timezone)),
+            str(period_for_run(moment, desired.timezone, desired.period_type)),
         )
     out.print(table)
     recent = Table("Scheduled (local)", "Workflow id", "Outcome", title="Recent runs")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from opsrhythm.platform.config import PlatformConfig, RitualBase
 from opsrhythm.platform.config_types import Slug
+from opsrhythm.platform.ritual_kind import RitualKind
+from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 
 
 class KpiReportRitual(RitualBase):
+    ritual_kind: ClassVar[RitualKind] = KPI_REPORT
+
     kind: Literal["kpi_report"]
     kpis: list[Slug] | None = Field(
         default=None, description="KPIs in this ritual; all KPIs if omitted."

@@ -11,18 +11,14 @@ from pydantic import BaseModel, Field
 
 from opsrhythm.platform.activity_ref import ActivityRef
 from opsrhythm.platform.approvals.models import ApprovalPlan, ApprovalResult
-from opsrhythm.platform.models import DeliveryResult, Period, Recipient
+from opsrhythm.platform.models import DeliveryResult, Period, Recipient, RitualRunInput
 
 KpiStatus = Literal["on_track", "at_risk", "off_track", "no_target", "no_data"]
 Movement = Literal["improved", "worsened", "flat"]
 
 
-class KpiReportInput(BaseModel):
-    ritual_id: str
-    period: Period | None = Field(
-        default=None,
-        description="Month to report; scheduled runs derive it from the scheduled time.",
-    )
+class KpiReportInput(RitualRunInput):
+    """A month's report; scheduled runs derive the month from the scheduled time."""
 
 
 class KpiPlan(BaseModel):
