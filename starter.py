@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import ConfigError, load_config
+from opsrhythm.platform import resources
 from opsrhythm.platform.approvals import cli as cli_approvals
 from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.periods import Month
@@ -26,7 +27,6 @@ from opsrhythm.platform.schedules import cli as cli_schedules
 from opsrhythm.platform.temporal_runtime import TemporalUnavailable
 from opsrhythm.rituals.feedback import cli as cli_feedback
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent / "examples" / "acme" / "opsrhythm.yaml"
 EXAMPLE_PERIOD = "2026-10"
 EXIT_USAGE = 2
 
@@ -113,7 +113,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(Schema.model_json_schema(), indent=2))
         return 0
     if args.command == "demo":
-        config = load_config(EXAMPLE_CONFIG)
+        config = load_config(resources.example_config())
         return asyncio.run(cli_commands.demo(config, _period(args.period, config)))
     if cli_feedback.handles(args):
         return cli_feedback.dispatch(args)

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opsrhythm.platform import resources
 from opsrhythm.platform.models import FailureNoticeInput, RenderedEmail
 from opsrhythm.platform.periods import parse_period
 
@@ -24,7 +25,7 @@ class RenderError(ValueError):
 
 
 def default_templates_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "templates"
+    return resources.templates_dir()
 
 
 def default_archive_dir() -> Path:
