@@ -134,3 +134,16 @@ def test_holiday_calendars_checked_only_when_asked() -> None:
     assert ["rituals[0].schedule.holidays", "feedback.holidays"] == [
         problem.path for problem in error.value.problems
     ]
+
+
+def test_unknown_templates_folder_is_named_with_the_known_ones() -> None:
+    """A ritual's templates: must name a folder with both email templates."""
+    [problem] = problems_for({"rituals.0.templates": "kpi_reprot"})
+    assert problem.startswith("rituals[0].templates: no folder 'kpi_reprot' with email.html")
+    assert "kpi_report" in problem.partition("known: ")[2]
+
+
+def test_unknown_ritual_kind_lists_the_registered_kinds() -> None:
+    """The kind tag picks the entry's model; a typo names every kind there is."""
+    [problem] = problems_for({"rituals.0.kind": "kpi_reprot"})
+    assert problem.startswith("rituals[0].kind: Input should be 'kpi_report'")

@@ -1,0 +1,148 @@
+"""The registry, and a ritual kind plugged in the way a new one is: its own config entry, workflow
+and period type, then scheduled and run by the platform's code without a change to it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import pytest
+from temporalio import activity
+from temporalio.client import ScheduleActionStartWorkflow
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+from temporalio.workflow import _Definition
+
+from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform.config import RitualBase
+from opsrhythm.platform.periods import IsoWeek
+from opsrhythm.platform.rendering import default_templates_dir
+from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext, WorkerParts
+from opsrhythm.platform.schedules.config import Schedule
+from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
+from opsrhythm.platform.schedules.spec import desired_schedule
+from opsrhythm.platform.schedules.times import period_for_run
+from opsrhythm.registry import RITUAL_KINDS
+from tests.feedback.test_sla import RecordingTransport
+from tests.platform.checkin_workflow import CheckinWorkflow
+from workflows.scheduled_run import ScheduledRitualWorkflow
+
+CHECKIN = RitualKind(
+    kind="weekly_checkin",
+    description="A weekly check-in, plugged in by a test.",
+    period=IsoWeek,
+    workflow="CheckinWorkflow",
+    worker="tests.platform.test_ritual_kinds:checkin_parts",
+)
+
+
+class CheckinRitual(RitualBase):
+    ritual_kind: ClassVar[RitualKind] = CHECKIN
+    kind: Literal["weekly_checkin"]
+
+
+def checkin_parts(context: WorkerContext) -> WorkerParts:
+    return WorkerParts(workflows=[CheckinWorkflow], activities=[])
+
+
+def worker_context(config: OpsRhythmConfig, tmp_path: Path) -> WorkerContext:
+    return WorkerContext(
+        config=config,
+        templates_dir=default_templates_dir(),
+        archive_dir=tmp_path,
+        transport=RecordingTransport(),
+        send_ledger=lambda: pytest.fail("no ledger is opened while wiring a worker"),
+    )
+
+
+def test_every_registered_kind_wires_its_workflow_and_unique_activities(
+    example_config: OpsRhythmConfig, tmp_path: Path
+) -> None:
+    """Each kind's declared workflow is among its parts, and no two kinds share a name."""
+    context = worker_context(example_config, tmp_path)
+    workflow_names: list[str] = []
+    activity_names: list[str] = []
+    for kind in RITUAL_KINDS:
+        parts = kind.worker_parts(context)
+        names = [_workflow_name(w) for w in parts.workflows]
+        assert kind.workflow in names, kind.kind
+        workflow_names += names
+        activity_names += [_activity_name(a) for a in parts.activities]
+    assert sorted(set(workflow_names)) == sorted(workflow_names)
+    assert sorted(set(activity_names)) == sorted(activity_names)
+
+
+def test_every_kind_with_templates_has_them() -> None:
+    for kind in RITUAL_KINDS:
+        if kind.templates is not None:
+            assert (default_templates_dir() / kind.templates / "email.html").is_file(), kind.kind
+
+
+def test_schedule_of_a_plugged_in_kind_starts_its_workflow_with_its_period(
+    example_config: OpsRhythmConfig,
+) -> None:
+    ritual = CheckinRitual(
+        id="team-checkin",
+        kind="weekly_checkin",
+        name="Team check-in",
+        owner="ana",
+        audiences=["leadership"],
+        schedule=Schedule.model_validate({"every": "week", "weekday": "monday", "at": "10:00"}),
+    )
+    desired = desired_schedule(
+        example_config, ritual, now=datetime(2026, 12, 1, tzinfo=UTC), task_queue="q"
+    )
+    action = desired.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert ("ScheduledRitualWorkflow", IsoWeek) == (action.workflow, desired.period_type)
+    [payload] = action.args
+    assert ScheduledRunInput(
+        ritual_id="team-checkin",
+        timezone=example_config.organization.timezone,
+        workflow="CheckinWorkflow",
+        period_kind="week",
+    ) == ScheduledRunInput.model_validate(payload)
+
+
+@pytest.mark.dev_server
+async def test_scheduled_run_starts_a_plugged_in_kind_by_name(
+    dev_server_env: WorkflowEnvironment,
+) -> None:
+    """The scheduled-run workflow knows no kind: the input names the workflow and period type.
+    (On the dev server: the run carries the Ritual and Period search attributes.)"""
+    client = dev_server_env.client
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        client, task_queue=task_queue, workflows=[ScheduledRitualWorkflow, CheckinWorkflow]
+    ):
+        result = await client.execute_workflow(
+            ScheduledRitualWorkflow.run,
+            ScheduledRunInput(
+                ritual_id=f"checkin-{uuid.uuid4().hex[:8]}",
+                timezone="Europe/London",
+                workflow="CheckinWorkflow",
+                period_kind="week",
+            ),
+            id=str(uuid.uuid4()),
+            task_queue=task_queue,
+        )
+        assert isinstance(result, ScheduledRunResult)
+        week = str(period_for_run(datetime.now(UTC), "Europe/London", IsoWeek))
+        assert (week, f"{result.ritual_id}-{week}") == (result.period, result.report_workflow_id)
+        child = client.get_workflow_handle(result.report_workflow_id)
+        assert f"{result.ritual_id} for {week}" == await child.result()
+
+
+def _workflow_name(cls: type) -> str:
+    name = _Definition.must_from_class(cls).name
+    assert name is not None
+    return name
+
+
+def _activity_name(function: Callable[..., Any]) -> str:
+    name = activity._Definition.must_from_callable(function).name
+    assert name is not None
+    return name
