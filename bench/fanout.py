@@ -28,6 +28,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities
 from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.db.migrate import upgrade
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import (
@@ -88,7 +89,9 @@ class OurPath:
     def __init__(self, server: FakeSendGrid, folder: Path) -> None:
         self.message_path = folder / "report.json"
         self.message_path.write_text(report().model_dump_json())
-        self.ledger = SendLedger.from_url(f"sqlite:///{folder / 'ledger.db'}")
+        url = f"sqlite:///{folder / 'ledger.db'}"
+        upgrade(url)
+        self.ledger = SendLedger.from_url(url)
         transport = SendGridTransport(DEFAULT_API_KEY, SETTINGS, host=server.url)
         self.activities = EmailActivities(transport, lambda: self.ledger, SETTINGS, _no_notice)
 

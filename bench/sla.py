@@ -27,6 +27,7 @@ from temporalio.worker import Worker
 from activities.feedback_sla import FeedbackSlaActivities
 from bench.triage import EXAMPLE, generate
 from opsrhythm.config_loader import load_config
+from opsrhythm.platform.db.migrate import upgrade
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.transport import MessageTags
 from opsrhythm.platform.models import Recipient, RenderedEmail
@@ -115,6 +116,7 @@ def main() -> None:
         source = work / "feedback.csv"
         generate(source, args.items)
         url = f"sqlite:///{work / 'sla.db'}"
+        upgrade(url)
         ledger, sends = FeedbackLedger.from_url(url), SendLedger.from_url(url)
         now = datetime.now(UTC)
         triage_all(read_file(source, now=now), config.feedback, ledger, origin="b", now=now)

@@ -25,6 +25,7 @@ from temporalio.worker import Worker
 
 from activities.feedback import FeedbackActivities
 from opsrhythm.config_loader import load_config
+from opsrhythm.platform.db.migrate import upgrade
 from opsrhythm.platform.temporal_runtime import embedded_server
 from opsrhythm.rituals.feedback.config import FeedbackSettings
 from opsrhythm.rituals.feedback.intake import read_file
@@ -125,7 +126,9 @@ def generate(path: Path, items: int, seed: int = 7) -> None:
 
 
 def in_process(path: Path, settings: FeedbackSettings, db: Path) -> tuple[float, int]:
-    ledger = FeedbackLedger.from_url(f"sqlite:///{db}")
+    url = f"sqlite:///{db}"
+    upgrade(url)
+    ledger = FeedbackLedger.from_url(url)
     began = time.perf_counter()
     rows = read_file(path, now=datetime.now(UTC))
     summary = triage_all(rows, settings, ledger, origin=path.name, now=datetime.now(UTC))
@@ -135,7 +138,9 @@ def in_process(path: Path, settings: FeedbackSettings, db: Path) -> tuple[float,
 
 
 async def through_temporal(path: Path, settings: FeedbackSettings, db: Path) -> tuple[float, int]:
-    ledger = FeedbackLedger.from_url(f"sqlite:///{db}")
+    url = f"sqlite:///{db}"
+    upgrade(url)
+    ledger = FeedbackLedger.from_url(url)
     activities = FeedbackActivities(settings, lambda: ledger)
     queue = f"bench-{uuid.uuid4()}"
     async with (

@@ -15,6 +15,7 @@ from opsrhythm.platform.approvals.links import (
     signer_from_environment,
 )
 from opsrhythm.platform.approvals.store import UsedLinks
+from tests.databases import sqlite_url
 
 SIGNER = LinkSigner("a-secret-that-is-long-enough")
 LATER = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
@@ -95,7 +96,7 @@ def test_no_secret_means_no_links() -> None:
 
 def test_link_is_claimed_once(tmp_path: Path) -> None:
     """The first claim of a nonce wins; a second is refused until released."""
-    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
     first = used.claim("n1", "wf-1", "dev@acme.example", "approve")
     second = used.claim("n1", "wf-1", "dev@acme.example", "approve")
     used.release("n1")

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 import starter
 from tests.conftest import EXAMPLE_CONFIG, REPO
+from tests.databases import sqlite_url
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
 
 AUDIENCES = {"leadership", "growth-squad", "retention-squad", "sales", "support", "marketing"}
@@ -25,7 +26,7 @@ def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPSRHYTHM_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.setenv("OPSRHYTHM_ARCHIVE", str(tmp_path / "archive"))
-    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", f"sqlite:///{tmp_path / 'opsrhythm.db'}")
+    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", sqlite_url(tmp_path / "opsrhythm.db"))
     return tmp_path
 
 

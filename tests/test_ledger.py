@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +15,7 @@ from opsrhythm.platform.ledger import (
     SendLedger,
     default_database_url,
 )
-
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.databases import POSTGRES_URL, postgres_schema, sqlite_url
 
 
 def keys(count: int, workflow_id: str = "monthly-kpi-report-2026-10") -> list[MessageKey]:
@@ -29,13 +27,14 @@ def keys(count: int, workflow_id: str = "monthly-kpi-report-2026-10") -> list[Me
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SendLedger]:
     if request.param == "sqlite":
-        ledger = SendLedger.from_url(f"sqlite:///{tmp_path / 'ledger.db'}")
-    else:
-        table = f"send_ledger_test_{uuid.uuid4().hex[:12]}"
-        ledger = SendLedger.from_url(POSTGRES_URL, table_name=table)
-    yield ledger
-    ledger.table.drop(ledger.engine)
-    ledger.close()
+        ledger = SendLedger.from_url(sqlite_url(tmp_path / "ledger.db"))
+        yield ledger
+        ledger.close()
+        return
+    with postgres_schema() as url:
+        ledger = SendLedger.from_url(url)
+        yield ledger
+        ledger.close()
 
 
 def test_new_keys_are_claimed(ledger: SendLedger) -> None:

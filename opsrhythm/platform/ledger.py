@@ -19,8 +19,9 @@ from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 
+from opsrhythm.platform.db.migrate import prepare
 from opsrhythm.platform.ledger_keys import DATABASE_URL_ENV, MessageKey, default_database_url
 
 __all__ = ["DATABASE_URL_ENV", "Claim", "MessageKey", "SendLedger", "default_database_url"]
@@ -45,10 +46,11 @@ class Claim:
 
 
 class SendLedger:
-    def __init__(self, engine: sa.Engine, table_name: str = DEFAULT_TABLE) -> None:
+    def __init__(self, engine: sa.Engine) -> None:
+        """The ledger on ``engine``, whose schema Alembic keeps (``opsrhythm.platform.db``)."""
         self.engine = engine
         self.table = sa.Table(
-            table_name,
+            DEFAULT_TABLE,
             sa.MetaData(),
             sa.Column("workflow_id", sa.String(512), primary_key=True),
             sa.Column("audience_id", sa.String(255), primary_key=True),
@@ -60,15 +62,12 @@ class SendLedger:
             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
             sa.Column("detail", sa.Text(), nullable=False),
         )
-        try:
-            self.table.create(engine, checkfirst=True)
-        except (IntegrityError, ProgrammingError):
-            # Two workers starting together on PostgreSQL can race to create the table.
-            self.table.create(engine, checkfirst=True)
 
     @classmethod
-    def from_url(cls, url: str, *, table_name: str = DEFAULT_TABLE) -> SendLedger:
-        return cls(sa.create_engine(url, pool_pre_ping=True), table_name)
+    def from_url(cls, url: str) -> SendLedger:
+        """The ledger on ``url``, once ``migrate.prepare`` has checked (or made) its schema."""
+        prepare(url)
+        return cls(sa.create_engine(url, pool_pre_ping=True))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -14,9 +14,13 @@ def default_database_url() -> str:
     url = os.environ.get(DATABASE_URL_ENV, "").strip()
     if url:
         return url
-    folder = Path(".opsrhythm").resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'opsrhythm.db'}"
+    Path(".opsrhythm").resolve().mkdir(parents=True, exist_ok=True)
+    return embedded_database_url()
+
+
+def embedded_database_url() -> str:
+    """The SQLite file used when no database is configured; names it without creating it."""
+    return f"sqlite:///{Path('.opsrhythm').resolve() / 'opsrhythm.db'}"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from opsrhythm.platform.models import (
     RenderedEmail,
     SendEmailInput,
 )
+from tests.databases import sqlite_url
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
 
 SETTINGS = EmailSettings(from_email="ops@acme.test")
@@ -60,7 +61,7 @@ def server() -> Iterator[FakeSendGrid]:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[SendLedger]:
-    ledger = SendLedger.from_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger = SendLedger.from_url(sqlite_url(tmp_path / "ledger.db"))
     yield ledger
     ledger.close()
 

@@ -22,6 +22,7 @@ from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from opsrhythm.web import create_app
 from tests.browser.cdp import CHROMIUM, chromium_page
+from tests.databases import sqlite_url
 from tests.web.live_server import live_server
 from worker import build_worker
 from workflows.kpi_report import KpiReportWorkflow
@@ -65,7 +66,7 @@ async def test_approve_from_the_email_link_sends_the_report(
     ritual = example_config.rituals[0]
     example_config.rituals[0] = ritual.model_copy(update={"approval": Approval(approvers=["dev"])})
     client = dev_server_env.client
-    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
     app = create_app(client, LinkSigner(SECRET), used)
     outbox, task_queue = tmp_path / "outbox", str(uuid.uuid4())
     async with live_server(app) as base:
@@ -76,7 +77,7 @@ async def test_approve_from_the_email_link_sends_the_report(
             example_config,
             task_queue=task_queue,
             transport=OutboxTransport(outbox, example_config.email),
-            ledger=SendLedger.from_url(f"sqlite:///{tmp_path / 'ledger.db'}"),
+            ledger=SendLedger.from_url(sqlite_url(tmp_path / "ledger.db")),
             archive_dir=tmp_path / "archive",
         )
         async with worker:

@@ -17,6 +17,7 @@ from opsrhythm.rituals.feedback.action_pages import FeedbackActionPages
 from opsrhythm.rituals.feedback.links import ActionLinks
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
 from tests.browser.cdp import CHROMIUM, chromium_page
+from tests.databases import sqlite_url
 from tests.feedback.test_sla import Setup
 from tests.web.live_server import live_server
 
@@ -33,7 +34,7 @@ async def test_resolve_from_the_warning_email_tells_the_submitter(tmp_path: Path
     setup = Setup(tmp_path)
     item_id = setup.submit("Refund the invoice twice", datetime.now(UTC))
     signer = LinkSigner("browser-feedback-secret-0123456789")
-    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
     people = {p.email for p in setup.config.people}
     pages = FeedbackActionPages(setup.ledger, people, signer, used, default_templates_dir())
     async with live_server(Starlette(routes=pages.routes())) as base:

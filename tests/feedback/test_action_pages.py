@@ -26,6 +26,7 @@ from opsrhythm.rituals.feedback.actions import acknowledge
 from opsrhythm.rituals.feedback.links import PURPOSE, ActionLinks, action_path
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
 from tests.conftest import EXAMPLE_CONFIG
+from tests.databases import sqlite_url
 from tests.feedback.test_sla import Setup
 from tests.web.live_server import live_server
 
@@ -67,7 +68,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     """A billing item (owner Farid, P2) and the pages for its links."""
     setup = Setup(tmp_path)
     item_id = setup.submit("Refund the <b>invoice</b> & credit note", datetime.now(UTC))
-    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
     people = {p.email for p in setup.config.people}
     woken: list[bool] = []
 
@@ -244,9 +245,9 @@ def test_web_app_serves_the_feedback_pages_when_configured(
     from opsrhythm.config_loader import load_config
     from opsrhythm.web import feedback_routes
 
-    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", f"sqlite:///{tmp_path / 'web.db'}")
+    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", sqlite_url(tmp_path / "web.db"))
     config = load_config(EXAMPLE_CONFIG)
-    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
     client = cast(Client, object())  # only used to wake the watcher after a resolve
     without_token = {r.path for r in feedback_routes(config, client, SIGNER, used)}
     monkeypatch.setenv("OPSRHYTHM_FEEDBACK_TOKEN", "t0ken")

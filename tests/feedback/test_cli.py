@@ -13,13 +13,14 @@ import starter
 from opsrhythm.config_loader import ConfigError, parse_config
 from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID
 from tests.conftest import EXAMPLE_CONFIG
+from tests.databases import sqlite_url
 
 FEEDBACK_CSV = EXAMPLE_CONFIG.parent / "feedback.csv"
 
 
 @pytest.fixture(autouse=True)
 def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", sqlite_url(tmp_path / "cli.db"))
     monkeypatch.setenv("OPSRHYTHM_CONFIG", str(EXAMPLE_CONFIG))
 
 

@@ -27,6 +27,7 @@ from opsrhythm.rituals.feedback.sla_mail import render_sla_notice
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaWatchInput
 from opsrhythm.rituals.feedback.triage import triage_chunk
 from tests.conftest import EXAMPLE_CONFIG
+from tests.databases import sqlite_url
 from workflows.feedback_sla import FeedbackSlaWorkflow
 
 
@@ -51,7 +52,7 @@ class RecordingTransport:
 class Setup:
     def __init__(self, tmp_path: Path) -> None:
         self.config: OpsRhythmConfig = load_config(EXAMPLE_CONFIG)
-        url = f"sqlite:///{tmp_path / 'sla.db'}"
+        url = sqlite_url(tmp_path / "sla.db")
         self.ledger = FeedbackLedger.from_url(url)
         self.sends = SendLedger.from_url(url)
         self.transport = RecordingTransport()

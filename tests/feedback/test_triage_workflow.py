@@ -21,6 +21,7 @@ from opsrhythm.rituals.feedback.workflow_models import (
     TriageChunkInput,
 )
 from tests.conftest import EXAMPLE_CONFIG
+from tests.databases import sqlite_url
 from workflows.feedback_triage import FeedbackTriageWorkflow
 
 FEEDBACK_CSV = EXAMPLE_CONFIG.parent / "feedback.csv"
@@ -47,7 +48,7 @@ async def test_workflow_imports_the_example_in_chunks(
     time_skipping_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
     """Chunks of 5 rows add up to the same outcome as one in-process import."""
-    ledger = FeedbackLedger.from_url(f"sqlite:///{tmp_path / 'wf.db'}")
+    ledger = FeedbackLedger.from_url(sqlite_url(tmp_path / "wf.db"))
     queue = str(uuid.uuid4())
     async with worker(time_skipping_env, ledger, queue):
         result = await time_skipping_env.client.execute_workflow(
@@ -63,7 +64,7 @@ async def test_importing_the_same_file_again_adds_nothing(
     time_skipping_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
     """The second run under the file's workflow id finds every row already stored."""
-    ledger = FeedbackLedger.from_url(f"sqlite:///{tmp_path / 'again.db'}")
+    ledger = FeedbackLedger.from_url(sqlite_url(tmp_path / "again.db"))
     queue = str(uuid.uuid4())
     async with worker(time_skipping_env, ledger, queue):
         await run_import(
@@ -85,7 +86,7 @@ async def test_importing_the_same_file_again_adds_nothing(
 
 def test_a_retried_chunk_resumes_after_its_last_heartbeat(tmp_path: Path) -> None:
     """Rows already reported in a heartbeat are not triaged again by the next attempt."""
-    ledger = FeedbackLedger.from_url(f"sqlite:///{tmp_path / 'retry.db'}")
+    ledger = FeedbackLedger.from_url(sqlite_url(tmp_path / "retry.db"))
     env = ActivityEnvironment()
     earlier = ImportCounts(rows=250, imported=250)
     env.info = dataclasses.replace(env.info, heartbeat_details=[250, earlier.model_dump()])

@@ -14,6 +14,7 @@ from opsrhythm.config_loader import load_config
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from opsrhythm.rituals.feedback.web import MAX_BODY_BYTES, FeedbackIntake
 from tests.conftest import EXAMPLE_CONFIG
+from tests.databases import sqlite_url
 from tests.web.live_server import live_server
 
 TOKEN = "feedback-test-token"
@@ -30,7 +31,7 @@ GOOD = {
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> FeedbackLedger:
-    return FeedbackLedger.from_url(f"sqlite:///{tmp_path / 'feedback.db'}")
+    return FeedbackLedger.from_url(sqlite_url(tmp_path / "feedback.db"))
 
 
 @pytest_asyncio.fixture

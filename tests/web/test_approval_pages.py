@@ -16,6 +16,7 @@ from opsrhythm.platform.approvals.links import LinkSigner, decision_link
 from opsrhythm.platform.approvals.models import ApprovalStatus, Contact
 from opsrhythm.platform.approvals.store import UsedLinks
 from opsrhythm.web import CSRF_COOKIE, create_app
+from tests.databases import sqlite_url
 from tests.web.live_server import live_server
 from tests.workflows.approval_fakes import (
     CHLOE,
@@ -65,7 +66,7 @@ class Site:
 @pytest_asyncio.fixture(loop_scope="session")
 async def site(time_skipping_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Site]:
     """A report awaiting Dev, Chloé and Ben (all must approve), and the pages for its links."""
-    used = UsedLinks.from_url(f"sqlite:///{tmp_path / 'links.db'}")
+    used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
     fakes = ApprovalFakes(approval(policy="all", required=3))
     client = time_skipping_env.client
     async with (

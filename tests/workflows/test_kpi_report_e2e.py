@@ -22,6 +22,7 @@ from opsrhythm.platform.periods import Month
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE
 from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
 from tests.conftest import EXAMPLE_CONFIG
+from tests.databases import sqlite_url
 from worker import build_worker
 from workflows.kpi_report import KpiReportWorkflow
 
@@ -46,7 +47,7 @@ async def run_example_report(
 ) -> tuple[KpiReportResult, str]:
     task_queue = f"{TASK_QUEUE}-{uuid.uuid4()}"
     workflow_id = f"monthly-kpi-report-2026-10-{uuid.uuid4().hex[:8]}"
-    ledger = SendLedger.from_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger = SendLedger.from_url(sqlite_url(tmp_path / "ledger.db"))
     worker = build_worker(
         env.client,
         config,
@@ -107,7 +108,7 @@ async def test_status_query_and_search_attributes(
         dev_server_env.client,
         config,
         transport=OutboxTransport(tmp_path / "outbox", config.email),
-        ledger=SendLedger.from_url(f"sqlite:///{tmp_path / 'ledger.db'}"),
+        ledger=SendLedger.from_url(sqlite_url(tmp_path / "ledger.db")),
         archive_dir=tmp_path / "archive",
     )
     async with task_queue_worker:

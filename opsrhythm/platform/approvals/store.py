@@ -10,16 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
+
+from opsrhythm.platform.db.migrate import prepare
 
 DEFAULT_TABLE = "opsrhythm_approval_links"
 
 
 class UsedLinks:
-    def __init__(self, engine: sa.Engine, table_name: str = DEFAULT_TABLE) -> None:
+    def __init__(self, engine: sa.Engine) -> None:
+        """The store on ``engine``, whose schema Alembic keeps (``opsrhythm.platform.db``)."""
         self.engine = engine
         self.table = sa.Table(
-            table_name,
+            DEFAULT_TABLE,
             sa.MetaData(),
             sa.Column("nonce", sa.String(64), primary_key=True),
             sa.Column("workflow_id", sa.String(512), nullable=False),
@@ -27,15 +30,12 @@ class UsedLinks:
             sa.Column("action", sa.String(32), nullable=False),
             sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
         )
-        try:
-            self.table.create(engine, checkfirst=True)
-        except (IntegrityError, ProgrammingError):
-            # Two processes starting together on PostgreSQL can race to create the table.
-            self.table.create(engine, checkfirst=True)
 
     @classmethod
-    def from_url(cls, url: str, *, table_name: str = DEFAULT_TABLE) -> UsedLinks:
-        return cls(sa.create_engine(url, pool_pre_ping=True), table_name)
+    def from_url(cls, url: str) -> UsedLinks:
+        """The store on ``url``, once ``migrate.prepare`` has checked (or made) its schema."""
+        prepare(url)
+        return cls(sa.create_engine(url, pool_pre_ping=True))
 
     def close(self) -> None:
         self.engine.dispose()

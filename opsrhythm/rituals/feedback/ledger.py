@@ -14,8 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 
+from opsrhythm.platform.db.migrate import prepare
 from opsrhythm.rituals.feedback.merging import link_duplicate
 from opsrhythm.rituals.feedback.models import FeedbackItem
 
@@ -23,8 +24,10 @@ _IN_CHUNK = 500
 
 
 class FeedbackLedger:
-    def __init__(self, engine: sa.Engine, prefix: str = "opsrhythm_feedback") -> None:
+    def __init__(self, engine: sa.Engine) -> None:
+        """The ledger on ``engine``, whose schema Alembic keeps (``opsrhythm.platform.db``)."""
         self.engine = engine
+        prefix = "opsrhythm_feedback"
         meta = sa.MetaData()
         self.items = sa.Table(
             f"{prefix}_items",
@@ -88,15 +91,12 @@ class FeedbackLedger:
             sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         )
         self.metadata = meta
-        try:
-            meta.create_all(engine, checkfirst=True)
-        except (IntegrityError, ProgrammingError):
-            # Two workers starting together on PostgreSQL can race to create the tables.
-            meta.create_all(engine, checkfirst=True)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "opsrhythm_feedback") -> FeedbackLedger:
-        return cls(sa.create_engine(url, pool_pre_ping=True), prefix)
+    def from_url(cls, url: str) -> FeedbackLedger:
+        """The ledger on ``url``, once ``migrate.prepare`` has checked (or made) its schema."""
+        prepare(url)
+        return cls(sa.create_engine(url, pool_pre_ping=True))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -57,6 +57,7 @@ async def worker(config: OpsRhythmConfig) -> int:
 
 async def demo(config: OpsRhythmConfig, period: Month) -> int:
     """The example company's report on an embedded server, into the local outbox."""
+    from opsrhythm.platform.db.migrate import upgrade
     from opsrhythm.platform.ledger import SendLedger
     from opsrhythm.platform.mail.outbox import OutboxTransport
     from worker import build_worker
@@ -65,7 +66,9 @@ async def demo(config: OpsRhythmConfig, period: Month) -> int:
     ritual_id = config.rituals[0].id
     # A throwaway ledger: each demo is a fresh run on a fresh in-memory server.
     with tempfile.TemporaryDirectory(prefix="opsrhythm-demo-") as scratch:
-        ledger = SendLedger.from_url(f"sqlite:///{scratch}/ledger.db")
+        url = f"sqlite:///{scratch}/ledger.db"
+        upgrade(url)  # a private scratch file: nobody would run `opsrhythm db upgrade` on it
+        ledger = SendLedger.from_url(url)
         async with embedded_server() as server:
             print(f"Temporal Web UI: {server.ui_url}  (server {server.address})")
             transport = OutboxTransport(outbox, config.email)

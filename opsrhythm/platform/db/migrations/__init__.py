@@ -1,0 +1,1 @@
+"""Alembic's script directory: ``env.py`` and the revisions in ``versions/`` (frozen history)."""
