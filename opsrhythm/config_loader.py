@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +17,10 @@ from pydantic import ValidationError
 
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform.approvals.plan import approval_problems
+
+# Re-exported: the loader is where callers expect its error.
+from opsrhythm.platform.config_errors import ConfigError as ConfigError
+from opsrhythm.platform.config_errors import ConfigProblem as ConfigProblem
 from opsrhythm.platform.kpi_config import CsvSource, HttpSource, SqlSource
 from opsrhythm.platform.schedules.config import holiday_calendar_problem
 from opsrhythm.registry import RITUAL_KINDS
@@ -27,26 +30,6 @@ DEFAULT_CONFIG_FILE = "opsrhythm.yaml"
 # LibYAML's loader when PyYAML was built with it: several times faster at worker start-up.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFIG_ENV = "OPSRHYTHM_CONFIG"
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    path: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path} (line {self.line})" if self.line else self.path
-        return f"{where}: {self.message}"
-
-
-class ConfigError(Exception):
-    """The config file is missing, unreadable or invalid; ``problems`` lists each issue."""
-
-    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from opsrhythm.platform.config_errors import ConfigError, ConfigProblem
+
 SECRET_ENV = "OPSRHYTHM_SECRET"
 PUBLIC_URL_ENV = "OPSRHYTHM_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
@@ -137,8 +139,6 @@ def signer_from_environment(environ: Mapping[str, str] | None = None) -> LinkSig
 
     A secret too short to be safe is a ConfigError, which the CLI prints as one line.
     """
-    from opsrhythm.config_loader import ConfigError, ConfigProblem
-
     secret = (os.environ if environ is None else environ).get(SECRET_ENV, "").strip()
     try:
         return LinkSigner(secret) if secret else None
