@@ -28,7 +28,7 @@ from urllib.parse import quote
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform.config import EmailSettings
-from opsrhythm.platform.mail.transport import MessageTags, unique_recipients
+from opsrhythm.platform.mail.contract import MessageTags, unique_recipients
 from opsrhythm.platform.models import InlineImage, Recipient, RenderedEmail
 
 INDEX_FILE = "index.html"

@@ -43,7 +43,7 @@ from sendgrid.helpers.mail import (
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform.config import EmailSettings
-from opsrhythm.platform.mail.transport import (
+from opsrhythm.platform.mail.contract import (
     MAX_RECIPIENTS_PER_REQUEST,
     OUTCOME_UNKNOWN,
     MessageTags,

@@ -1,48 +1,38 @@
-"""How an email leaves OpsRhythm: the transport contract, and the choice of transport.
+"""How an email leaves OpsRhythm: the choice of transport from the environment.
 
-A transport sends one rendered email to a list of recipients, each getting their own copy. It
-reports failures as Temporal ``ApplicationError``s: ``non_retryable`` for permanent ones, and
-``type=OUTCOME_UNKNOWN`` when a request may have been delivered although it failed, so that the
-caller keeps those recipients out of any resend. SendGrid stays unimported unless it is used.
+The contract every transport meets is in ``contract`` (re-exported here, where callers look for
+it). SendGrid stays unimported unless it is used.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
 
 from opsrhythm.platform.config import EmailSettings
-from opsrhythm.platform.models import Recipient, RenderedEmail
+from opsrhythm.platform.mail.contract import (
+    MAX_RECIPIENTS_PER_REQUEST,
+    OUTCOME_UNKNOWN,
+    MailTransport,
+    MessageTags,
+    unique_recipients,
+)
+from opsrhythm.platform.mail.outbox import OutboxTransport
+
+__all__ = [
+    "MAX_RECIPIENTS_PER_REQUEST",
+    "OUTCOME_UNKNOWN",
+    "MailTransport",
+    "MessageTags",
+    "transport_from_environment",
+    "unique_recipients",
+]
 
 SENDGRID_API_KEY_ENV = "SENDGRID_API_KEY"
 SENDGRID_HOST_ENV = "SENDGRID_HOST"
 OUTBOX_ENV = "OPSRHYTHM_OUTBOX"
 DEFAULT_OUTBOX = Path("outbox")
-MAX_RECIPIENTS_PER_REQUEST = 1000
-"""SendGrid's limit per Mail Send request; also the size of one ledger-tracked step."""
-OUTCOME_UNKNOWN = "DeliveryOutcomeUnknown"
-"""ApplicationError type for a request that failed after it may have been accepted."""
-
-
-@dataclass(frozen=True)
-class MessageTags:
-    """Provider-side labels: categories and custom_args show up in SendGrid's activity feed."""
-
-    categories: list[str] = field(default_factory=list)
-    custom_args: dict[str, str] = field(default_factory=dict)
-    disable_click_tracking: bool = True
-
-
-class MailTransport(Protocol):
-    @property
-    def name(self) -> Literal["outbox", "sendgrid"]: ...
-
-    def send(self, message: RenderedEmail, recipients: list[Recipient], tags: MessageTags) -> None:
-        """Send ``message`` to each recipient separately; raise ApplicationError on failure."""
-        ...
 
 
 def transport_from_environment(
@@ -63,21 +53,5 @@ def transport_from_environment(
         return SendGridTransport(
             api_key, settings, host=env.get(SENDGRID_HOST_ENV, "").strip() or None
         )
-    from opsrhythm.platform.mail.outbox import (
-        OutboxTransport,  # imports this module: a cycle at the top
-    )
-
     directory = outbox_dir or Path(env.get(OUTBOX_ENV, "").strip() or DEFAULT_OUTBOX)
     return OutboxTransport(directory, settings)
-
-
-def unique_recipients(recipients: list[Recipient]) -> list[Recipient]:
-    """First occurrence of each address, compared case-blind as providers do."""
-    seen: set[str] = set()
-    unique = []
-    for recipient in recipients:
-        address = recipient.email.strip().lower()
-        if address not in seen:
-            seen.add(address)
-            unique.append(recipient)
-    return unique
