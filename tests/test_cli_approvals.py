@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shlex
 
 import pytest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 import starter
-from opsrhythm.platform.approvals import cli as cli_approvals
+from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.temporal_runtime import find_binary
 from tests.conftest import REPO
 from tests.workflows.approval_fakes import (
@@ -27,8 +29,13 @@ pytestmark = pytest.mark.dev_server
 async def cli(
     env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str], *argv: str
 ) -> tuple[int, str, str]:
-    args = starter.build_parser().parse_args(argv)
-    code = await cli_approvals.run(args, env.client)
+    """The command as `opsrhythm` runs it, on the test's own client."""
+
+    async def connect() -> Client:
+        return env.client
+
+    context = dataclasses.replace(starter.context(), connect=connect)
+    code = await main_async(starter.commands(), argv, context)
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -52,6 +52,8 @@ class RitualKind:
     """``module:function`` taking a ``WorkerContext`` and returning its ``WorkerParts``."""
     commands: str | None = None
     """``module:attribute``: its tuple of CLI ``Command``s (a light module: no heavy imports)."""
+    show_result: str | None = None
+    """``module:function`` printing a finished run's result (``run --wait``); None: a line."""
     config_model: str | None = None
     """``module:class`` of its ``rituals[]`` entry; None for a kind set up by its own section."""
 

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -22,15 +22,33 @@ from temporalio.envconfig import ClientConfigProfile
 from temporalio.service import RPCError
 
 from opsrhythm.platform import search_attributes
+from opsrhythm.platform.cli_errors import ServerError
 
 if TYPE_CHECKING:
+    from temporalio.worker import Worker
+
     from opsrhythm.platform.config import PlatformConfig
+    from opsrhythm.platform.ledger import SendLedger
+    from opsrhythm.platform.mail.contract import MailTransport
 
 TASK_QUEUE = "opsrhythm"
 
 
-class TemporalUnavailable(Exception):
+class TemporalUnavailable(ServerError):
     """No server could be reached or started; the message says what to do."""
+
+
+class WorkerFactory(Protocol):
+    """The app's ``worker.build_worker``: handed in, as the platform never imports the app."""
+
+    def __call__(
+        self,
+        client: Client,
+        config: PlatformConfig,
+        *,
+        transport: MailTransport | None = None,
+        ledger: SendLedger | None = None,
+    ) -> Worker: ...
 
 
 def configured_address() -> str | None:
@@ -95,16 +113,16 @@ async def embedded_server(db_file: Path | None = None) -> AsyncIterator[Embedded
 
 @asynccontextmanager
 async def client_with_worker(
-    config: PlatformConfig, announce: Callable[[str], None] | None = None
+    config: PlatformConfig,
+    worker_factory: WorkerFactory,
+    announce: Callable[[str], None] | None = None,
 ) -> AsyncIterator[Client]:
     """The configured server; with none configured, an embedded one plus an in-process worker,
     so that a command that waits for its workflow can finish on its own."""
     if configured_address() is not None:
         yield await connect()
         return
-    from worker import build_worker
-
-    async with embedded_server() as server, build_worker(server.client, config):
+    async with embedded_server() as server, worker_factory(server.client, config):
         if announce:
             announce(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
         yield server.client

@@ -1,38 +1,32 @@
-"""The read-only views: ``schedule list``, ``schedule describe`` and ``status``."""
+"""The read-only views: ``schedule list``, ``schedule describe`` and ``status``.
+
+Each reads the server once (``observed``) and prints tables, or with ``as_json`` one JSON
+document (``documents``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
-from temporalio.client import (
-    Client,
-    ScheduleActionExecutionStartWorkflow,
-    ScheduleActionResult,
-    ScheduleDescription,
-    WorkflowExecutionStatus,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
-)
-from temporalio.service import RPCError
+from temporalio.client import Client
 
-from opsrhythm.platform import search_attributes
 from opsrhythm.platform.config import PlatformConfig
-from opsrhythm.platform.schedules.models import ScheduledRunResult
-from opsrhythm.platform.schedules.spec import DesiredSchedule, desired_schedule, differences
-from opsrhythm.platform.schedules.sync import (
-    describe_or_none,
-    desired_schedules,
-    managed_schedule_ids,
+from opsrhythm.platform.schedules import documents
+from opsrhythm.platform.schedules.observed import (
+    ObservedSchedule,
+    RunningRitual,
+    RunOutcome,
+    observe,
+    observe_all,
+    running_rituals,
 )
+from opsrhythm.platform.schedules.spec import desired_schedule
 from opsrhythm.platform.schedules.times import period_for_run
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE
-
-SCHEDULED = "ScheduledRitualWorkflow"
-RUNNING_RITUALS = "ExecutionStatus = 'Running' AND Ritual IS NOT NULL"
+from opsrhythm.platform.terminal import print_json
 
 
 def local(moment: datetime, timezone: str) -> str:
@@ -43,6 +37,15 @@ def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def outcome_words(outcome: RunOutcome) -> str:
+    if outcome.status == "history_gone":
+        return "unknown (history gone)"
+    if outcome.status != "completed":
+        return outcome.status
+    done = "reported" if outcome.outcome == "reported" else "already ran, not re-sent"
+    return f"{outcome.period} {done}"
+
+
 async def list_schedules(
     client: Client,
     config: PlatformConfig,
@@ -50,55 +53,41 @@ async def list_schedules(
     *,
     now: datetime | None = None,
     task_queue: str = TASK_QUEUE,
+    as_json: bool = False,
 ) -> int:
+    moment = now or datetime.now(UTC)
+    observed, leftovers = await observe_all(client, config, now=moment, task_queue=task_queue)
+    if as_json:
+        print_json(documents.schedule_list(observed, leftovers))
+        return 0
     table = Table("Ritual", "Rule", "Next runs (local)", "Next runs (UTC)", "Last run", "Paused")
-    wanted = desired_schedules(config, now=now or datetime.now(UTC), task_queue=task_queue)
-    for desired in wanted:
-        current = await describe_or_none(client, desired.schedule_id)
+    for schedule in observed:
+        desired, current = schedule.desired, schedule.current
         if current is None:
             table.add_row(desired.ritual_id, desired.rule, "not on the server: run", "sync", "")
             continue
         upcoming = current.info.next_action_times[:3]
-        rule = desired.rule + ("" if not differences(desired, current) else "\n(out of sync)")
         state = current.schedule.state
         table.add_row(
             desired.ritual_id,
-            rule,
+            desired.rule + ("\n(out of sync)" if schedule.differences else ""),
             "\n".join(local(t, desired.timezone) for t in upcoming) or "none",
             "\n".join(utc(t) for t in upcoming) or "none",
-            await last_run(client, current.info.recent_actions, desired.timezone),
+            _last_run(schedule),
             f"yes: {state.note}" if state.paused else "no",
         )
     out.print(table)
-    known = {desired.schedule_id for desired in wanted}
-    for leftover in await managed_schedule_ids(client):
-        if leftover not in known:
-            out.print(
-                f"{leftover} is not in the config (opsrhythm schedule sync --prune deletes it)"
-            )
+    for leftover in leftovers:
+        out.print(f"{leftover} is not in the config (opsrhythm schedule sync --prune deletes it)")
     return 0
 
 
-async def last_run(client: Client, recent: Sequence[ScheduleActionResult], timezone: str) -> str:
-    if not recent:
+def _last_run(schedule: ObservedSchedule) -> str:
+    if not schedule.runs:
         return "never"
-    latest = recent[-1]
-    return f"{local(latest.scheduled_at, timezone)}\n{await outcome(client, latest)}"
-
-
-async def outcome(client: Client, action: ScheduleActionResult) -> str:
-    if not isinstance(action.action, ScheduleActionExecutionStartWorkflow):
-        return "unknown"
-    handle = client.get_workflow_handle(action.action.workflow_id, result_type=ScheduledRunResult)
-    try:
-        status = (await handle.describe()).status
-    except RPCError:
-        return "unknown (history gone)"
-    if status == WorkflowExecutionStatus.COMPLETED:
-        result = await handle.result()
-        done = "reported" if result.outcome == "reported" else "already ran, not re-sent"
-        return f"{result.period} {done}"
-    return status.name.lower() if status else "unknown"
+    latest = schedule.runs[-1]
+    scheduled = local(latest.scheduled_at, schedule.desired.timezone)
+    return f"{scheduled}\n{outcome_words(latest.outcome)}"
 
 
 async def describe(
@@ -109,18 +98,22 @@ async def describe(
     *,
     now: datetime | None = None,
     task_queue: str = TASK_QUEUE,
+    as_json: bool = False,
 ) -> int:
     ritual = config.ritual(ritual_id)
     desired = desired_schedule(config, ritual, now=now or datetime.now(UTC), task_queue=task_queue)
-    current = await describe_or_none(client, desired.schedule_id)
+    schedule = await observe(client, desired, runs=None)
+    if as_json:
+        print_json(documents.schedule_description(schedule))
+        return 0
     out.print(f"Schedule {desired.schedule_id} (ritual {ritual_id})")
     out.print(f"  rule:      {desired.rule}")
-    if current is None:
+    if schedule.current is None:
         out.print("  not on the server: run opsrhythm schedule sync")
         return 0
-    _describe_state(desired, current, out)
+    _describe_state(schedule, out)
     table = Table("Next runs (local)", "UTC", "Reports", title="Upcoming")
-    for moment in current.info.next_action_times:
+    for moment in schedule.current.info.next_action_times:
         table.add_row(
             local(moment, desired.timezone),
             utc(moment),
@@ -128,26 +121,26 @@ async def describe(
         )
     out.print(table)
     recent = Table("Scheduled (local)", "Workflow id", "Outcome", title="Recent runs")
-    for action in reversed(current.info.recent_actions):
-        workflow_id = getattr(action.action, "workflow_id", "")
+    for run in reversed(schedule.runs):
         recent.add_row(
-            local(action.scheduled_at, desired.timezone),
-            workflow_id,
-            await outcome(client, action),
+            local(run.scheduled_at, desired.timezone),
+            run.workflow_id or "",
+            outcome_words(run.outcome),
         )
     out.print(recent)
     return 0
 
 
-def _describe_state(desired: DesiredSchedule, current: ScheduleDescription, out: Console) -> None:
-    schedule = current.schedule
-    state = schedule.state
-    policy = schedule.policy
+def _describe_state(schedule: ObservedSchedule, out: Console) -> None:
+    desired, current = schedule.desired, schedule.current
+    assert current is not None
+    state = current.schedule.state
+    policy = current.schedule.policy
     paused = f"paused: {state.note}" if state.paused else "active"
     catchup = _duration(policy.catchup_window)
-    jitter = _duration(schedule.spec.jitter)
+    jitter = _duration(current.schedule.spec.jitter)
     out.print(f"  state:     {paused}")
-    out.print(f"  timezone:  {schedule.spec.time_zone_name or 'UTC'}")
+    out.print(f"  timezone:  {current.schedule.spec.time_zone_name or 'UTC'}")
     out.print(
         f"  policies:  overlap {policy.overlap.name.lower()}, catch-up window {catchup}, "
         f"pause on failure {'yes' if policy.pause_on_failure else 'no'}, jitter {jitter}"
@@ -157,7 +150,7 @@ def _describe_state(desired: DesiredSchedule, current: ScheduleDescription, out:
             f"  fire times on the server: {len(desired.fire_times)} in {desired.window} "
             "(refreshed by schedule sync)"
         )
-    reasons = differences(desired, current)
+    reasons = schedule.differences
     out.print(f"  in sync:   {'no: ' + '; '.join(reasons) if reasons else 'yes'}")
     out.print(f"  runs:      {current.info.num_actions} so far")
 
@@ -172,34 +165,28 @@ def _duration(value: timedelta | None) -> str:
     return f"{seconds}s"
 
 
-async def status(client: Client, out: Console) -> int:
+async def status(client: Client, out: Console, *, as_json: bool = False) -> int:
     """Every running ritual workflow and the step its ``status`` query reports."""
-    table = Table("Workflow id", "Ritual", "Period", "Step", "Started (UTC)", "Started by")
-    rows = 0
-    async for execution in client.list_workflows(RUNNING_RITUALS):
-        attributes = execution.typed_search_attributes
-        answer = await _query_status(client, execution.id, execution.run_id)
-        period = attributes.get(search_attributes.PERIOD) or str(answer.get("period") or "")
-        table.add_row(
-            execution.id,
-            attributes.get(search_attributes.RITUAL) or "",
-            period,
-            str(answer.get("step", "no answer (is a worker running?)")),
-            utc(execution.start_time),
-            "schedule" if execution.parent_id or execution.workflow_type == SCHEDULED else "manual",
-        )
-        rows += 1
-    if rows:
-        out.print(table)
+    running = await running_rituals(client)
+    if as_json:
+        print_json(documents.running(running))
     else:
-        out.print("No ritual is running.")
+        print_status(running, out)
     return 0
 
 
-async def _query_status(client: Client, workflow_id: str, run_id: str | None) -> dict[str, object]:
-    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
-    try:
-        answer = await handle.query("status", rpc_timeout=timedelta(seconds=5))
-    except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
-        return {}
-    return answer if isinstance(answer, dict) else {}
+def print_status(running: list[RunningRitual], out: Console) -> None:
+    if not running:
+        out.print("No ritual is running.")
+        return
+    table = Table("Workflow id", "Ritual", "Period", "Step", "Started (UTC)", "Started by")
+    for run in running:
+        table.add_row(
+            run.workflow_id,
+            run.ritual_id,
+            run.period,
+            run.step or "no answer (is a worker running?)",
+            utc(run.started_at),
+            run.started_by,
+        )
+    out.print(table)

@@ -14,9 +14,9 @@ from pydantic import Field, field_validator
 
 from opsrhythm.platform.config_types import Slug, StrictModel, Timezone
 from opsrhythm.platform.schedules.config import Holidays
+from opsrhythm.rituals.feedback.vocabulary import FeedbackSource
 
 Priority = Literal["P1", "P2", "P3", "P4"]
-FeedbackSource = Literal["sales", "support", "customer", "internal"]
 SlaDuration = str
 BUSINESS_DAYS = re.compile(r"([1-9]\d*)bd")
 MAX_BUSINESS_DAYS = 260

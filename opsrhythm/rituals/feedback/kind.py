@@ -10,4 +10,5 @@ FEEDBACK_TRIAGE = RitualKind(
     workflow="FeedbackSlaWorkflow",
     templates="feedback",
     worker="opsrhythm.rituals.feedback.worker:worker_parts",
+    commands="opsrhythm.rituals.feedback.cli:COMMANDS",
 )

@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from opsrhythm.platform.config_types import Email
-from opsrhythm.rituals.feedback.config import FeedbackSource, Priority
+from opsrhythm.rituals.feedback.config import Priority
+from opsrhythm.rituals.feedback.vocabulary import OPEN, FeedbackSource
 
-Resolution = Literal["shipped", "planned", "declined", "duplicate"]
-RESOLUTIONS: tuple[Resolution, ...] = ("shipped", "planned", "declined", "duplicate")
-OPEN = "new"
-STATUSES = ("new", "acknowledged", "shipped", "planned", "declined", "duplicate")
+# Re-exported: the models are where the rest of feedback triage looks for them.
+from opsrhythm.rituals.feedback.vocabulary import RESOLUTIONS as RESOLUTIONS
+from opsrhythm.rituals.feedback.vocabulary import STATUSES as STATUSES
+from opsrhythm.rituals.feedback.vocabulary import Resolution as Resolution
 
 
 def snippet(text: str, limit: int) -> str:

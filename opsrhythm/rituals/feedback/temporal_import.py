@@ -16,8 +16,8 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.platform.temporal_runtime import TASK_QUEUE, client_with_worker
+from opsrhythm.platform.config import PlatformConfig
+from opsrhythm.platform.temporal_runtime import TASK_QUEUE, WorkerFactory, client_with_worker
 from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID, SlaWatchInput
 from opsrhythm.rituals.feedback.workflow_models import (
     FeedbackImportInput,
@@ -33,8 +33,10 @@ class ImportFailed(Exception):
     """The import workflow failed; the message is its cause."""
 
 
-async def import_file(config: OpsRhythmConfig, path: Path, on_progress: Progress) -> ImportCounts:
-    async with client_with_worker(config) as client:
+async def import_file(
+    config: PlatformConfig, path: Path, on_progress: Progress, worker_factory: WorkerFactory
+) -> ImportCounts:
+    async with client_with_worker(config, worker_factory) as client:
         return await run_import(client, path, on_progress)
 
 

@@ -1,66 +1,43 @@
-"""What the CLI's commands do once their arguments are checked (see ``starter.py``)."""
+"""The KPI report's own commands: ``preview`` and the example company's ``demo``; and how
+``run --wait`` prints a report's result (this kind's ``show_result``)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from pathlib import Path
 
-from temporalio.client import Client, WorkflowFailureError
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
-from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.platform import search_attributes
+from opsrhythm.platform import resources
+from opsrhythm.platform.cli import CliContext
+from opsrhythm.platform.cli_args import known_ritual, period_argument
+from opsrhythm.platform.cli_errors import UsageError
+from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.periods import Month
-from opsrhythm.platform.temporal_runtime import (
-    TASK_QUEUE,
-    TemporalUnavailable,
-    check_search_attributes,
-    client_with_worker,
-    connect,
-    embedded_server,
-)
-from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
+from opsrhythm.platform.run_handlers import start_run
+from opsrhythm.platform.temporal_runtime import WorkerFactory, embedded_server
+from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
+from opsrhythm.rituals.kpi_report.models import KpiReportResult
 
 
 def outbox_dir() -> Path:
     return Path(os.environ.get("OPSRHYTHM_OUTBOX") or "outbox")
 
 
-def validate(config: OpsRhythmConfig, source: str | None) -> int:
-    from opsrhythm.config_loader import config_path
-
-    print(
-        f"{config_path(source)} is valid: {len(config.people)} people, "
-        f"{len(config.audiences)} audiences, {len(config.sources)} sources, "
-        f"{len(config.kpis)} KPIs, {len(config.rituals)} rituals "
-        f"({', '.join(r.id for r in config.rituals) or 'none'})"
-    )
-    return 0
+async def demo_command(args: argparse.Namespace, context: CliContext) -> int:
+    config = context.configs.load(str(resources.example_config()))
+    period = period_argument(Month, args.period, config.organization.timezone)
+    return await demo(config, period, context.worker_factory)
 
 
-async def worker(config: OpsRhythmConfig) -> int:
-    from worker import build_worker
-
-    client = await connect()
-    print(f"Worker polling task queue {TASK_QUEUE!r} on {client.service_client.config.target_host}")
-    await build_worker(client, config).run()
-    return 0
-
-
-async def demo(config: OpsRhythmConfig, period: Month) -> int:
+async def demo(config: PlatformConfig, period: Month, worker_factory: WorkerFactory) -> int:
     """The example company's report on an embedded server, into the local outbox."""
     from opsrhythm.platform.db.migrate import upgrade
     from opsrhythm.platform.ledger import SendLedger
     from opsrhythm.platform.mail.outbox import OutboxTransport
-    from worker import build_worker
 
     outbox = outbox_dir()
     ritual_id = config.rituals[0].id
@@ -72,73 +49,21 @@ async def demo(config: OpsRhythmConfig, period: Month) -> int:
         async with embedded_server() as server:
             print(f"Temporal Web UI: {server.ui_url}  (server {server.address})")
             transport = OutboxTransport(outbox, config.email)
-            async with build_worker(server.client, config, transport=transport, ledger=ledger):
+            async with worker_factory(server.client, config, transport=transport, ledger=ledger):
                 code = await start(server.client, ritual_id, period, wait=True)
     if code == 0:
         print(f"Emails: {outbox.resolve()} (open index.html, or any .eml in a mail client)")
     return code
 
 
-async def run(config: OpsRhythmConfig, ritual_id: str, period: Month, *, wait: bool) -> int:
-    if not wait:
-        client = await connect()
-        await check_search_attributes(client)
-        return await start(client, ritual_id, period, wait=False)
-    async with client_with_worker(config, announce=print) as client:
-        await check_search_attributes(client)
-        return await start(client, ritual_id, period, wait=True)
-
-
 async def start(client: Client, ritual_id: str, period: Month, *, wait: bool) -> int:
-    from opsrhythm.platform.runs import run_workflow_id
-    from workflows.kpi_report import KpiReportWorkflow
-
-    workflow_id = run_workflow_id(ritual_id, str(period))
-    try:
-        handle = await client.start_workflow(
-            KpiReportWorkflow.run,
-            KpiReportInput(ritual_id=ritual_id, period=str(period)),
-            id=workflow_id,
-            task_queue=TASK_QUEUE,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(search_attributes.RITUAL, ritual_id),
-                    SearchAttributePair(search_attributes.PERIOD, str(period)),
-                ]
-            ),
-        )
-        print(f"Workflow id: {workflow_id}")
-    except RPCError as error:
-        raise TemporalUnavailable(f"could not start {workflow_id}: {error.message}") from None
-    except WorkflowAlreadyStartedError:
-        handle = client.get_workflow_handle_for(KpiReportWorkflow.run, workflow_id)
-        if not wait:
-            print(
-                f"refused: {workflow_id} already completed for {period}; no second report is "
-                "sent (add --wait to see its result)",
-            )
-            return 1
-        print(f"{workflow_id} already completed for {period}; its result:")
-    if not wait:
-        print(f"Follow it with: temporal workflow describe --workflow-id {workflow_id}")
-        return 0
-    try:
-        result = await handle.result()
-    except WorkflowFailureError as failure:
-        print(f"opsrhythm: {workflow_id} failed: {_message(failure.cause)}", flush=True)
-        return 1
-    print_result(result)
-    return 0
+    """Start (or join) one report: the generic ``start_run`` for this kind."""
+    return await start_run(client, KPI_REPORT, ritual_id, str(period), wait=wait)
 
 
-def _message(error: BaseException) -> str:
-    """The run's own failure message, without the SDK's type prefix."""
-    return error.message if isinstance(error, FailureError) else str(error)
-
-
-def print_result(result: KpiReportResult) -> None:
+def print_result(result: object) -> None:
+    """A finished report: where it is archived and each audience's deliveries."""
+    result = KpiReportResult.model_validate(result)
     print(f"Report for {Month.parse(result.period).label}: archived at {result.archive_location}")
     for delivery in result.deliveries:
         print(
@@ -153,7 +78,16 @@ def print_result(result: KpiReportResult) -> None:
         print(f"  approval: {result.approval.outcome}{reason}")
 
 
-def preview(config: OpsRhythmConfig, ritual_id: str, period: Month, out: Path) -> int:
+def preview_command(args: argparse.Namespace, context: CliContext) -> int:
+    config = context.config(args)
+    ritual = known_ritual(config, args.ritual)
+    if ritual.ritual_kind is not KPI_REPORT:
+        raise UsageError(f"ritual {ritual.id!r} is not a KPI report (kind {ritual.kind})")
+    period = period_argument(Month, args.period, config.organization.timezone)
+    return preview(config, ritual.id, period, Path(args.out))
+
+
+def preview(config: PlatformConfig, ritual_id: str, period: Month, out: Path) -> int:
     """Plan, gather, analyse and render exactly as the workflow does, minus Temporal and sending."""
     from activities.kpi_data import KpiDataActivities
     from opsrhythm.platform.rendering import default_templates_dir

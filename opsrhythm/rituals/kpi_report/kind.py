@@ -10,5 +10,7 @@ KPI_REPORT = RitualKind(
     workflow="KpiReportWorkflow",
     templates="kpi_report",
     worker="opsrhythm.rituals.kpi_report.worker:worker_parts",
+    commands="opsrhythm.rituals.kpi_report.cli:COMMANDS",
+    show_result="opsrhythm.rituals.kpi_report.commands:print_result",
     config_model="opsrhythm.rituals.kpi_report.config:KpiReportRitual",
 )

@@ -1,0 +1,147 @@
+"""What ``run``, ``status`` and ``worker`` do, for any ritual kind.
+
+A run starts the kind's workflow by name with ``RitualRunInput``, under the id
+``run_workflow_id`` gives, so a second start of one ritual and period joins or is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from opsrhythm.platform import search_attributes
+from opsrhythm.platform.cli import CliContext, load
+from opsrhythm.platform.cli_args import known_ritual, period_argument
+from opsrhythm.platform.models import RitualRunInput
+from opsrhythm.platform.ritual_kind import RitualKind
+from opsrhythm.platform.runs import run_workflow_id
+from opsrhythm.platform.temporal_runtime import (
+    TASK_QUEUE,
+    TemporalUnavailable,
+    check_search_attributes,
+    client_with_worker,
+)
+from opsrhythm.platform.terminal import console, print_json
+
+
+async def run(args: argparse.Namespace, context: CliContext) -> int:
+    config = context.config(args)
+    ritual = known_ritual(config, args.ritual)
+    kind = ritual.ritual_kind
+    period = str(period_argument(kind.period, args.period, config.organization.timezone))
+    if not args.wait:
+        client = await context.connect()
+        await check_search_attributes(client)
+        return await start_run(client, kind, ritual.id, period, wait=False)
+    async with client_with_worker(config, context.worker_factory, announce=print) as client:
+        await check_search_attributes(client)
+        return await start_run(client, kind, ritual.id, period, wait=True)
+
+
+async def start_run(
+    client: Client,
+    kind: RitualKind,
+    ritual_id: str,
+    period: str,
+    *,
+    wait: bool,
+    task_queue: str = TASK_QUEUE,
+) -> int:
+    """Start (or join) the run and, with ``wait``, print its result: 0, or 1 if it failed."""
+    workflow_id = run_workflow_id(ritual_id, period)
+    try:
+        handle = await client.start_workflow(
+            kind.workflow,
+            RitualRunInput(ritual_id=ritual_id, period=period),
+            id=workflow_id,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(search_attributes.RITUAL, ritual_id),
+                    SearchAttributePair(search_attributes.PERIOD, period),
+                ]
+            ),
+        )
+        print(f"Workflow id: {workflow_id}")
+    except RPCError as error:
+        raise TemporalUnavailable(f"could not start {workflow_id}: {error.message}") from None
+    except WorkflowAlreadyStartedError:
+        handle = client.get_workflow_handle(workflow_id)
+        if not wait:
+            print(
+                f"refused: {workflow_id} already completed for {period}; no second report is "
+                "sent (add --wait to see its result)",
+            )
+            return 1
+        print(f"{workflow_id} already completed for {period}; its result:")
+    if not wait:
+        print(f"Follow it with: temporal workflow describe --workflow-id {workflow_id}")
+        return 0
+    try:
+        result = await handle.result()
+    except WorkflowFailureError as failure:
+        cause = failure.cause
+        message = cause.message if isinstance(cause, FailureError) else str(cause)
+        print(f"opsrhythm: {workflow_id} failed: {message}", flush=True)
+        return 1
+    _show_result(kind, workflow_id, result)
+    return 0
+
+
+def _show_result(kind: RitualKind, workflow_id: str, result: Any) -> None:
+    if kind.show_result is None:
+        print(f"{workflow_id} completed")
+    else:
+        load(kind.show_result)(result)
+
+
+async def worker(args: argparse.Namespace, context: CliContext) -> int:
+    config = context.config(args)
+    client = await context.connect()
+    address = client.service_client.config.target_host
+    print(f"Worker polling task queue {TASK_QUEUE!r} on {address}", flush=True)
+    await context.worker_factory(client, config).run()
+    return 0
+
+
+async def status(args: argparse.Namespace, context: CliContext) -> int:
+    """Every running ritual; or, given a workflow id, that run's step and approval."""
+    from opsrhythm.platform.approvals.handlers import approval_or_error
+    from opsrhythm.platform.approvals.views import approval_json, print_approval
+    from opsrhythm.platform.schedules import views
+
+    client = await context.connect()
+    if args.workflow_id is None:
+        return await views.status(client, console(), as_json=args.json)
+    step = await run_step(client, args.workflow_id)
+    if not args.json:
+        print(f"{args.workflow_id}: {step or '(step unavailable)'}")
+    approval = await approval_or_error(client, args.workflow_id)
+    if args.json:
+        document = {"workflow_id": args.workflow_id, "step": step}
+        print_json(document | {"approval": approval_json(approval)})
+    else:
+        print_approval(approval)
+    return 0
+
+
+async def run_step(client: Client, workflow_id: str) -> str | None:
+    """The ritual's own ``status`` query step; None when it cannot answer."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        answer: Any = await handle.query("status")
+    except Exception:  # any failure here only costs the step, never the command
+        return None
+    return str(answer.get("step", "running")) if isinstance(answer, dict) else "running"
