@@ -2,12 +2,17 @@
 
 Building the parser imports only the light modules that declare commands (see
 ``opsrhythm.platform.cli``), so ``opsrhythm --help`` starts fast; a command's handler is
-imported when it runs. ``main(argv)`` returns the exit code.
+imported when it runs. ``main(argv)`` returns the exit code. As the console script (``main()``,
+reading ``sys.argv``) it ends the process itself after a command that used Temporal: see
+``_exit_now``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,7 +119,22 @@ def context() -> CliContext:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(commands(), argv, context())
+    code = cli.main(commands(), argv, context())
+    if argv is None and _exit_now():
+        # Temporal's core runtime can abort the interpreter's shutdown after a short client
+        # command (sdk-python #300: "Fatal Python error: PyGILState_Release", exit 134) even
+        # though the command finished: flush, then leave without that shutdown.
+        for stream in (sys.stdout, sys.stderr):
+            # A closed pipe must not change the exit code.
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    return code
+
+
+def _exit_now() -> bool:
+    """Whether this process loaded Temporal's native bridge, whose threads outlive ``main``."""
+    return "temporalio.bridge.temporal_sdk_bridge" in sys.modules
 
 
 if __name__ == "__main__":
