@@ -22,6 +22,7 @@ from opsrhythm.platform.approvals.plan import approval_problems
 from opsrhythm.platform.config_errors import ConfigError as ConfigError
 from opsrhythm.platform.config_errors import ConfigProblem as ConfigProblem
 from opsrhythm.platform.kpi_config import CsvSource, HttpSource, SqlSource
+from opsrhythm.platform.rendering import default_templates_dir
 from opsrhythm.platform.schedules.config import holiday_calendar_problem
 from opsrhythm.registry import RITUAL_KINDS
 from opsrhythm.rituals.feedback.config import feedback_problems
@@ -187,6 +188,8 @@ def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
                 yield f"{where}.audiences[{a}]", unknown("audience", audience_id, audiences)
         for field, message in ritual.reference_problems(config):
             yield f"{where}.{field}", message
+        if ritual.templates is not None and (problem := _templates_problem(ritual.templates)):
+            yield f"{where}.templates", problem
         if ritual.approval is not None:
             for field, message in approval_problems(ritual.approval, ritual.owner, people):
                 yield f"{where}.approval.{field}", message
@@ -194,6 +197,16 @@ def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
     if config.feedback is not None:
         for field, message in feedback_problems(config.feedback, people):
             yield f"feedback.{field}", message
+
+
+def _templates_problem(folder: str) -> str | None:
+    templates = default_templates_dir()
+    if all((templates / folder / name).is_file() for name in ("email.html", "email.txt")):
+        return None
+    known = sorted(p.parent.name for p in templates.glob("*/email.html"))
+    return f"no folder {folder!r} with email.html and email.txt under {templates} (known: " + (
+        ", ".join(known) + ")"
+    )
 
 
 def _source_problems(source: SqlSource | CsvSource | HttpSource) -> Iterator[tuple[str, str]]:

@@ -74,7 +74,9 @@ class RitualBase(StrictModel):
 
     @property
     def templates_folder(self) -> str:
-        return self.templates or self.ritual_kind.templates
+        folder = self.templates or self.ritual_kind.templates
+        assert folder is not None, f"kind {self.kind} renders no templates"
+        return folder
 
     def reference_problems(self, config: PlatformConfig) -> Iterator[tuple[str, str]]:
         """Broken references in the kind's own fields, as (field path, message)."""

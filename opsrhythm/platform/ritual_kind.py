@@ -46,10 +46,10 @@ class RitualKind:
     """One run per period; the workflow id is ``<ritual id>-<period>``."""
     workflow: str
     """The workflow type a run, a schedule or a re-run starts, with ``RitualRunInput``."""
-    templates: str
-    """Its folder under ``templates/``; a ritual's ``templates:`` setting overrides it."""
     worker: str
     """``module:function`` taking a ``WorkerContext`` and returning its ``WorkerParts``."""
+    templates: str | None = None
+    """Its email templates' folder under ``templates/``; a ritual's ``templates:`` overrides it."""
     commands: str | None = None
     """``module:attribute``: its tuple of CLI ``Command``s (a light module: no heavy imports)."""
     show_result: str | None = None

@@ -8,7 +8,6 @@ FEEDBACK_TRIAGE = RitualKind(
     description="Route every piece of feedback to its owner within an SLA, and close the loop.",
     period=IsoWeek,
     workflow="FeedbackSlaWorkflow",
-    templates="feedback",
     worker="opsrhythm.rituals.feedback.worker:worker_parts",
     commands="opsrhythm.rituals.feedback.cli:COMMANDS",
 )
