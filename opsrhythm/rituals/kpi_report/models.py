@@ -15,6 +15,8 @@ from opsrhythm.platform.models import DeliveryResult, Period, Recipient, RitualR
 
 KpiStatus = Literal["on_track", "at_risk", "off_track", "no_target", "no_data"]
 Movement = Literal["improved", "worsened", "flat"]
+# The archived overview of a run, beside one HTML file per audience.
+INDEX_NAME = "report.html"
 
 
 class KpiReportInput(RitualRunInput):

@@ -26,6 +26,7 @@ from opsrhythm.platform.rendering import (
 from opsrhythm.rituals.kpi_report import formatting
 from opsrhythm.rituals.kpi_report.charts import trend_chart_png
 from opsrhythm.rituals.kpi_report.models import (
+    INDEX_NAME,
     KpiFigures,
     RenderedMessage,
     RenderedReport,
@@ -36,7 +37,6 @@ from opsrhythm.rituals.kpi_report.report_view import AudienceView, audience_view
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-INDEX_NAME = "report.html"
 _CID_RE = re.compile(r"cid:chart-([^\s\"'@]+)@opsrhythm")
 
 

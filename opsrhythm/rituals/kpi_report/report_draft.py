@@ -5,8 +5,12 @@ from __future__ import annotations
 from opsrhythm.platform.approvals.models import ApprovalContext, ApprovalDraft
 from opsrhythm.platform.periods import Month
 from opsrhythm.rituals.kpi_report.formatting import format_change, format_value, status_label
-from opsrhythm.rituals.kpi_report.models import KpiFigures, RenderedReport, ReportPlan
-from opsrhythm.rituals.kpi_report.rendering import INDEX_NAME
+from opsrhythm.rituals.kpi_report.models import (
+    INDEX_NAME,
+    KpiFigures,
+    RenderedReport,
+    ReportPlan,
+)
 
 
 def report_draft(
