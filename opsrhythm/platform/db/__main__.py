@@ -19,8 +19,9 @@ def main(argv: list[str]) -> int:
     config = alembic_config(MIGRATIONS)
     # Numbered ids keep versions/ in order; doubled % because the config interpolates.
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
-    script = command.revision(config, message=argv[1], rev_id=f"{int(head_revision()) + 1:04d}")
-    print(script.path if script and not isinstance(script, list) else "no revision written")
+    # Alembic prints the new file's path.
+    command.revision(config, message=argv[1], rev_id=f"{int(head_revision()) + 1:04d}")
+    print("Now write its upgrade(): test_head_matches_the_stores prints the ops it is missing.")
     return 0
 
 

@@ -1,8 +1,9 @@
 """Bring a database to the schema this OpsRhythm needs, or say in one line why not.
 
-``upgrade`` applies the revisions (``opsrhythm db upgrade``); ``check`` is the start-up gate of
-the worker and the web app; ``prepare`` is what the stores' ``from_url`` call: it upgrades the
-embedded SQLite default (nobody else can) and checks every other database. Alembic is imported
+``upgrade`` applies the revisions (``opsrhythm db upgrade``); ``check`` refuses a database at
+another revision; ``prepare``, which the stores' ``from_url`` call, upgrades the embedded SQLite
+default (nobody else would) and checks every other database; ``startup_check`` is that for the
+configured database, run by the worker and the web app before they serve. Alembic is imported
 only here, and only when a function runs, so importing a store stays cheap.
 """
 
@@ -18,7 +19,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from opsrhythm.platform.ledger_keys import DATABASE_URL_ENV, embedded_database_url
+from opsrhythm.platform.cli_errors import CommandError
+from opsrhythm.platform.ledger_keys import (
+    DATABASE_URL_ENV,
+    default_database_url,
+    embedded_database_url,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,6 +42,7 @@ __all__ = [
     "check",
     "head_revision",
     "prepare",
+    "startup_check",
     "upgrade",
 ]
 
@@ -47,14 +54,12 @@ _TABLE_PREFIX = "opsrhythm_"
 _PG_LOCK_KEY = zlib.crc32(b"opsrhythm.platform.db.migrate")
 
 
-class DatabaseNotReady(Exception):
-    """The database cannot be used as it is; the message is one line, ``exit_code`` the CLI's."""
-
-    exit_code = 1
+class DatabaseNotReady(CommandError):
+    """The database cannot be used as it is; the CLI prints the one-line message and exits 1."""
 
 
 class BadDatabaseUrl(DatabaseNotReady):
-    exit_code = 2
+    exit_code = 2  # a usage error: the URL itself is wrong
 
 
 class DatabaseUnreachable(DatabaseNotReady):
@@ -92,17 +97,18 @@ def upgrade(url: str, *, migrations: Path = MIGRATIONS) -> str:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
     except (CommandError, sa.exc.DBAPIError) as error:
-        raise MigrationFailed(f"upgrading {where} failed: {_first_line(error)}") from None
+        raise MigrationFailed(
+            f"upgrading the database {where} failed: {_first_line(error)}"
+        ) from None
     finally:
         engine.dispose()
     if before == head:
-        return f"{where} is at revision {head}, the latest: nothing to do"
+        return f"{where}: already at revision {head}, the latest; nothing to do"
     if legacy:
-        return (
-            f"{where}: adopted {len(legacy)} tables made before migrations "
-            f"and upgraded to revision {head}"
-        )
-    return f"{where}: upgraded from {before or 'an empty database'} to revision {head}"
+        return f"{where}: adopted {len(legacy)} tables made before migrations; now at {head}"
+    if before is None:
+        return f"{where}: created the tables at revision {head}, the latest"
+    return f"{where}: upgraded from revision {before} to {head}, the latest"
 
 
 def check(url: str, *, migrations: Path = MIGRATIONS) -> None:
@@ -114,7 +120,9 @@ def check(url: str, *, migrations: Path = MIGRATIONS) -> None:
             current = _current(conn)
             legacy = not current and _our_tables(conn)
     except sa.exc.DBAPIError as error:
-        raise DatabaseUnreachable(f"cannot read {where}: {_first_line(error)}") from None
+        raise DatabaseUnreachable(
+            f"cannot read the database {where}: {_first_line(error)}"
+        ) from None
     finally:
         engine.dispose()
     head = head_revision(migrations)
@@ -127,7 +135,7 @@ def check(url: str, *, migrations: Path = MIGRATIONS) -> None:
         state = "has no OpsRhythm tables"
     else:
         state = f"is at revision {current}, this OpsRhythm needs {head}"
-    raise SchemaBehind(f"{where} {state}: run `{UPGRADE_COMMAND}`")
+    raise SchemaBehind(f"the database {where} {state}: run `{UPGRADE_COMMAND}`")
 
 
 _ready: set[str] = set()
@@ -147,6 +155,12 @@ def prepare(url: str) -> None:
         else:
             check(url)
         _ready.add(url)
+
+
+def startup_check() -> None:
+    """The gate of the worker and the web app: the configured database is at the latest
+    revision (the embedded default is brought there), else a one-line ``DatabaseNotReady``."""
+    prepare(default_database_url())
 
 
 def _is_embedded_default(url: str) -> bool:
@@ -182,7 +196,9 @@ def _connect(engine: sa.Engine) -> sa.Connection:
         return engine.connect()
     except sa.exc.DBAPIError as error:
         where = _shown(engine)
-        raise DatabaseUnreachable(f"cannot connect to {where}: {_first_line(error)}") from None
+        raise DatabaseUnreachable(
+            f"cannot connect to the database {where}: {_first_line(error)}"
+        ) from None
 
 
 def _lock(conn: sa.Connection) -> None:
@@ -207,12 +223,13 @@ def _refuse_unknown(where: str, current: str | None, migrations: Path) -> None:
     known = {script.revision for script in _scripts(migrations).walk_revisions()}
     if current not in known:
         raise SchemaAhead(
-            f"{where} was upgraded by a newer OpsRhythm (revision {current}; this one knows up "
-            f"to {head_revision(migrations)}): run that version or newer"
+            f"{where}: this database was upgraded by a newer OpsRhythm (revision {current}; "
+            f"this one knows up to {head_revision(migrations)}): run that version or newer"
         )
 
 
 def head_revision(migrations: Path = MIGRATIONS) -> str:
+    """The latest revision: what ``upgrade`` brings a database to."""
     head = _scripts(migrations).get_current_head()
     assert head is not None, f"{migrations} has no revisions"
     return head
@@ -237,7 +254,7 @@ def alembic_config(migrations: Path = MIGRATIONS) -> Config:
 
 
 def _shown(engine: sa.Engine) -> str:
-    return f"the database {engine.url.render_as_string(hide_password=True)}"
+    return engine.url.render_as_string(hide_password=True)
 
 
 def _hidden(url: str) -> str:
