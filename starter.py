@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from opsrhythm.platform import cli
 from opsrhythm.platform.approvals.cli import COMMANDS as APPROVAL_COMMANDS
 from opsrhythm.platform.cli import CliContext, Command, Declaration
+from opsrhythm.platform.db.cli import COMMANDS as DB_COMMANDS
 from opsrhythm.platform.run_cli import COMMANDS as RUN_COMMANDS
 from opsrhythm.platform.schedules.cli import COMMANDS as SCHEDULE_COMMANDS
 from opsrhythm.registry import RITUAL_KINDS
@@ -67,7 +68,7 @@ APP_COMMANDS: tuple[Declaration, ...] = (
         config=False,
     ),
 )
-PLATFORM_COMMANDS = (*RUN_COMMANDS, *SCHEDULE_COMMANDS, *APPROVAL_COMMANDS)
+PLATFORM_COMMANDS = (*RUN_COMMANDS, *SCHEDULE_COMMANDS, *APPROVAL_COMMANDS, *DB_COMMANDS)
 WEB_COMMANDS = (
     Command(
         "web",

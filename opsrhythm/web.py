@@ -62,6 +62,7 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
 
     from opsrhythm.config_loader import CONFIG_ENV, ConfigError, config_path, load_config
     from opsrhythm.platform.approvals.links import SECRET_ENV, public_url, signer_from_environment
+    from opsrhythm.platform.db.migrate import DatabaseNotReady, startup_check
     from opsrhythm.platform.ledger_keys import default_database_url
     from opsrhythm.platform.temporal_runtime import TemporalUnavailable, connect
 
@@ -77,6 +78,11 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
     if signer is None:
         print(f"opsrhythm: set {SECRET_ENV} (the same value as the worker's)", file=sys.stderr)
         return 2
+    try:
+        startup_check()  # an old schema is refused now, in one line, not on the first click
+    except DatabaseNotReady as error:
+        print(f"opsrhythm: {error}", file=sys.stderr)
+        return error.exit_code
     used = UsedLinks.from_url(default_database_url())
 
     async def main() -> int:
