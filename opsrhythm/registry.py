@@ -10,6 +10,3 @@ RITUAL_KINDS: tuple[RitualKind, ...] = (
     FEEDBACK_TRIAGE,
 )
 
-
-def ritual_kind(kind: str) -> RitualKind:
-    return next(k for k in RITUAL_KINDS if k.kind == kind)

@@ -84,7 +84,7 @@ class RitualBase(StrictModel):
 
 
 class PlatformConfig(StrictModel):
-    """The shared sections; ``opsrhythm.config.PlatformConfig`` adds the rituals' own."""
+    """The shared sections; ``opsrhythm.config.OpsRhythmConfig`` adds the rituals' own."""
 
     organization: Organization
     email: EmailSettings

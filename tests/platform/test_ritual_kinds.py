@@ -23,9 +23,10 @@ from opsrhythm.platform.rendering import default_templates_dir
 from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext, WorkerParts
 from opsrhythm.platform.schedules.config import Schedule
 from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
-from opsrhythm.platform.schedules.spec import desired_schedule
+from opsrhythm.platform.schedules.spec import SCHEDULED_RUN_WORKFLOW, desired_schedule
 from opsrhythm.platform.schedules.times import period_for_run
 from opsrhythm.registry import RITUAL_KINDS
+from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from tests.feedback.test_sla import RecordingTransport
 from tests.platform.checkin_workflow import CheckinWorkflow
 from workflows.scheduled_run import ScheduledRitualWorkflow
@@ -146,3 +147,14 @@ def _activity_name(function: Callable[..., Any]) -> str:
     name = activity._Definition.must_from_callable(function).name
     assert name is not None
     return name
+
+
+def test_schedules_start_the_scheduled_run_workflow_by_its_registered_name() -> None:
+    """The platform names the workflow a schedule starts without importing it: keep them equal."""
+    assert SCHEDULED_RUN_WORKFLOW == _workflow_name(ScheduledRitualWorkflow)
+
+
+def test_old_schedules_without_a_kind_still_run_the_monthly_kpi_report() -> None:
+    """Schedules created before kinds existed carry only ritual_id and timezone."""
+    old = ScheduledRunInput.model_validate({"ritual_id": "monthly-kpi-report", "timezone": "UTC"})
+    assert (KPI_REPORT.workflow, KPI_REPORT.period.kind) == (old.workflow, old.period_kind)

@@ -17,6 +17,7 @@ class ScheduledRunInput(BaseModel):
     timezone: str = Field(
         default="UTC", description="The schedule's timezone: the scheduled time's period is here."
     )
+    # The defaults are what schedules created before kinds existed meant: they keep decoding.
     workflow: str = Field(
         default="KpiReportWorkflow", description="The ritual kind's workflow type, started by name."
     )
