@@ -25,7 +25,8 @@ from opsrhythm.platform.approvals.links import public_url, signer_from_environme
 from opsrhythm.platform.approvals.rendering import ApprovalRenderer
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.ledger_keys import default_database_url
-from opsrhythm.platform.mail.transport import MailTransport, transport_from_environment
+from opsrhythm.platform.mail.contract import MailTransport
+from opsrhythm.platform.mail.transport import transport_from_environment
 from opsrhythm.platform.rendering import (
     default_archive_dir,
     default_templates_dir,

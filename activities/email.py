@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform.config import EmailSettings
 from opsrhythm.platform.ledger_keys import MessageKey
-from opsrhythm.platform.mail.transport import (
+from opsrhythm.platform.mail.contract import (
     MAX_RECIPIENTS_PER_REQUEST,
     OUTCOME_UNKNOWN,
     MailTransport,

@@ -19,7 +19,7 @@ from temporalio import activity
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform.config import Person
 from opsrhythm.platform.ledger_keys import MessageKey
-from opsrhythm.platform.mail.transport import MailTransport, MessageTags
+from opsrhythm.platform.mail.contract import MailTransport, MessageTags
 from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.platform.schedules.config import parse_duration
 from opsrhythm.rituals.feedback.config import ProductArea

@@ -29,7 +29,7 @@ from bench.triage import EXAMPLE, generate
 from opsrhythm.config_loader import load_config
 from opsrhythm.platform.db.migrate import upgrade
 from opsrhythm.platform.ledger import SendLedger
-from opsrhythm.platform.mail.transport import MessageTags
+from opsrhythm.platform.mail.contract import MessageTags
 from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.platform.temporal_runtime import embedded_server
 from opsrhythm.rituals.feedback.intake import read_file

@@ -17,7 +17,7 @@ from opsrhythm.platform.periods import IsoWeek, Month, Quarter
 if TYPE_CHECKING:
     from opsrhythm.platform.config import PlatformConfig, RitualBase
     from opsrhythm.platform.ledger import SendLedger
-    from opsrhythm.platform.mail.transport import MailTransport
+    from opsrhythm.platform.mail.contract import MailTransport
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from activities.feedback_sla import FeedbackSlaActivities
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
 from opsrhythm.platform.ledger import SendLedger
-from opsrhythm.platform.mail.transport import MessageTags
+from opsrhythm.platform.mail.contract import MessageTags
 from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.rituals.feedback.actions import acknowledge
 from opsrhythm.rituals.feedback.intake import parse_record

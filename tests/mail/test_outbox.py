@@ -13,8 +13,8 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.mail.contract import MessageTags
 from opsrhythm.platform.mail.outbox import INDEX_FILE, OutboxTransport, write_index
-from opsrhythm.platform.mail.transport import MessageTags
 from opsrhythm.platform.models import InlineImage, Recipient, RenderedEmail
 
 PNG = b"\x89PNG\r\n\x1a\nfake chart"

@@ -10,8 +10,8 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform.config import EmailSettings
+from opsrhythm.platform.mail.contract import OUTCOME_UNKNOWN, MessageTags
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
-from opsrhythm.platform.mail.transport import OUTCOME_UNKNOWN, MessageTags
 from opsrhythm.platform.models import InlineImage, Recipient, RenderedEmail
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
 

@@ -1,7 +1,7 @@
 """How an email leaves OpsRhythm: the choice of transport from the environment.
 
-The contract every transport meets is in ``contract`` (re-exported here, where callers look for
-it). SendGrid stays unimported unless it is used.
+The contract every transport meets is in ``contract``. SendGrid stays unimported unless it is
+used.
 """
 
 from __future__ import annotations
@@ -11,23 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from opsrhythm.platform.config import EmailSettings
-from opsrhythm.platform.mail.contract import (
-    MAX_RECIPIENTS_PER_REQUEST,
-    OUTCOME_UNKNOWN,
-    MailTransport,
-    MessageTags,
-    unique_recipients,
-)
+from opsrhythm.platform.mail.contract import MailTransport
 from opsrhythm.platform.mail.outbox import OutboxTransport
-
-__all__ = [
-    "MAX_RECIPIENTS_PER_REQUEST",
-    "OUTCOME_UNKNOWN",
-    "MailTransport",
-    "MessageTags",
-    "transport_from_environment",
-    "unique_recipients",
-]
 
 SENDGRID_API_KEY_ENV = "SENDGRID_API_KEY"
 SENDGRID_HOST_ENV = "SENDGRID_HOST"
