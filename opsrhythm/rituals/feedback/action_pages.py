@@ -23,8 +23,9 @@ from opsrhythm.platform.approvals.store import UsedLinks
 from opsrhythm.platform.web_pages import Refusal, SignedLinkPages
 from opsrhythm.rituals.feedback.actions import ActionRefused, acknowledge, resolve
 from opsrhythm.rituals.feedback.links import ActionClaims, verify_action
-from opsrhythm.rituals.feedback.models import RESOLUTIONS, FeedbackItem, Resolution
+from opsrhythm.rituals.feedback.models import FeedbackItem
 from opsrhythm.rituals.feedback.sla_clock import local_label
+from opsrhythm.rituals.feedback.vocabulary import RESOLUTIONS, Resolution
 
 if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from opsrhythm.rituals.feedback.close_loop import queue_replies
-from opsrhythm.rituals.feedback.models import Resolution
+from opsrhythm.rituals.feedback.vocabulary import Resolution
 
 if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger

@@ -12,11 +12,6 @@ from opsrhythm.platform.config_types import Email
 from opsrhythm.rituals.feedback.config import Priority
 from opsrhythm.rituals.feedback.vocabulary import OPEN, FeedbackSource
 
-# Re-exported: the models are where the rest of feedback triage looks for them.
-from opsrhythm.rituals.feedback.vocabulary import RESOLUTIONS as RESOLUTIONS
-from opsrhythm.rituals.feedback.vocabulary import STATUSES as STATUSES
-from opsrhythm.rituals.feedback.vocabulary import Resolution as Resolution
-
 
 def snippet(text: str, limit: int) -> str:
     """Untrusted text on one line, cut to ``limit``: it cannot add lines, such as a fake
