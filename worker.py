@@ -21,17 +21,14 @@ if TYPE_CHECKING:
 from activities.approval import ApprovalActivities
 from activities.email import EmailActivities
 from opsrhythm import __version__
+from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import public_url, signer_from_environment
 from opsrhythm.platform.approvals.rendering import ApprovalRenderer
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.ledger_keys import default_database_url
 from opsrhythm.platform.mail.contract import MailTransport
 from opsrhythm.platform.mail.transport import transport_from_environment
-from opsrhythm.platform.rendering import (
-    default_archive_dir,
-    default_templates_dir,
-    render_failure_notice,
-)
+from opsrhythm.platform.rendering import default_archive_dir, render_failure_notice
 from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE
 from opsrhythm.registry import RITUAL_KINDS
@@ -52,7 +49,7 @@ def build_worker(
     activities, wired to the environment's mail transport, database and archive by default."""
     context = WorkerContext(
         config=config,
-        templates_dir=default_templates_dir(),
+        templates_dir=resources.templates_dir(),
         archive_dir=archive_dir or default_archive_dir(),
         transport=transport or transport_from_environment(config.email),
         send_ledger=(lambda: ledger) if ledger else _open_default_ledger,

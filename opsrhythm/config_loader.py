@@ -16,13 +16,13 @@ import yaml
 from pydantic import ValidationError
 
 from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.plan import approval_problems
 
 # Re-exported: the loader is where callers expect its error.
 from opsrhythm.platform.config_errors import ConfigError as ConfigError
 from opsrhythm.platform.config_errors import ConfigProblem as ConfigProblem
 from opsrhythm.platform.kpi_config import CsvSource, HttpSource, SqlSource
-from opsrhythm.platform.rendering import default_templates_dir
 from opsrhythm.platform.schedules.config import holiday_calendar_problem
 from opsrhythm.registry import RITUAL_KINDS
 from opsrhythm.rituals.feedback.config import feedback_problems
@@ -200,7 +200,7 @@ def _reference_problems(config: OpsRhythmConfig) -> Iterator[tuple[str, str]]:
 
 
 def _templates_problem(folder: str) -> str | None:
-    templates = default_templates_dir()
+    templates = resources.templates_dir()
     if all((templates / folder / name).is_file() for name in ("email.html", "email.txt")):
         return None
     known = sorted(p.parent.name for p in templates.glob("*/email.html"))

@@ -15,10 +15,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from temporalio.client import Client
 
+from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import LinkSigner
 from opsrhythm.platform.approvals.pages import ApprovalPages
 from opsrhythm.platform.approvals.store import UsedLinks
-from opsrhythm.platform.rendering import default_templates_dir
 from opsrhythm.platform.web_pages import CSRF_COOKIE
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def create_app(
     templates_dir: Path | None = None,
     extra_routes: Sequence[Route] = (),
 ) -> Starlette:
-    pages = ApprovalPages(client, signer, used, templates_dir or default_templates_dir())
+    pages = ApprovalPages(client, signer, used, templates_dir or resources.templates_dir())
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -131,7 +131,7 @@ def feedback_routes(
         {person.email for person in config.people},
         signer,
         used,
-        default_templates_dir(),
+        resources.templates_dir(),
         on_resolved=lambda: start_sla_watch(client),
         timezone=config.feedback.timezone or config.organization.timezone,
     )

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from opsrhythm.platform import resources
 from opsrhythm.platform.models import FailureNoticeInput, RenderedEmail
-from opsrhythm.platform.rendering import RenderError, default_templates_dir, render_failure_notice
+from opsrhythm.platform.rendering import RenderError, render_failure_notice
 from opsrhythm.rituals.kpi_report.formatting import GREEN, RED
 from opsrhythm.rituals.kpi_report.models import AudiencePlan, RenderedReport
 from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
@@ -26,7 +27,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(archive: Path) -> RenderedReport:
-    return ReportRenderer(default_templates_dir(), archive).render_report(report_input())
+    return ReportRenderer(resources.templates_dir(), archive).render_report(report_input())
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +157,7 @@ def test_untrusted_names_are_escaped(tmp_path: Path) -> None:
     hostile = "<img src=x onerror=alert(1)>"
     revenue = REVENUE.model_copy(update={"kpi": REVENUE.kpi.model_copy(update={"name": hostile})})
     audience = GROWTH.model_copy(update={"name": hostile, "kpi_ids": ["revenue"]})
-    renderer = ReportRenderer(default_templates_dir(), tmp_path)
+    renderer = ReportRenderer(resources.templates_dir(), tmp_path)
     message = renderer.render_report(report_input([audience], [revenue])).messages[0]
     html = RenderedEmail.model_validate_json(Path(message.path).read_text()).html
     expected = (False, True)
@@ -196,7 +197,7 @@ def test_index_links_every_audience(report: RenderedReport) -> None:
 
 def test_rendering_twice_writes_identical_files(tmp_path: Path) -> None:
     """A retried activity rewrites the same bytes."""
-    renderer = ReportRenderer(default_templates_dir(), tmp_path)
+    renderer = ReportRenderer(resources.templates_dir(), tmp_path)
     run = Path(renderer.render_report(report_input()).archive_location)
     first = {p.name: p.read_bytes() for p in run.iterdir()}
     renderer.render_report(report_input())
@@ -206,7 +207,7 @@ def test_rendering_twice_writes_identical_files(tmp_path: Path) -> None:
 
 def test_audience_kpi_without_figures_is_refused(tmp_path: Path) -> None:
     """An audience naming a KPI the analysis did not produce fails with a clear message."""
-    renderer = ReportRenderer(default_templates_dir(), tmp_path)
+    renderer = ReportRenderer(resources.templates_dir(), tmp_path)
     with pytest.raises(RenderError, match="no figures: churn"):
         renderer.render_report(report_input([SUPPORT], [REVENUE]))
 
@@ -214,14 +215,14 @@ def test_audience_kpi_without_figures_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("workflow_id", ["../escape", "a/b", ".."])
 def test_workflow_id_cannot_leave_the_archive(tmp_path: Path, workflow_id: str) -> None:
     """A workflow id is a folder name, never a path."""
-    renderer = ReportRenderer(default_templates_dir(), tmp_path)
+    renderer = ReportRenderer(resources.templates_dir(), tmp_path)
     with pytest.raises(RenderError, match="workflow id"):
         renderer.render_report(report_input(workflow_id=workflow_id))
 
 
 def test_audience_named_like_the_index_is_refused(tmp_path: Path) -> None:
     """An audience id 'report' would overwrite report.html, so it is refused."""
-    renderer = ReportRenderer(default_templates_dir(), tmp_path)
+    renderer = ReportRenderer(resources.templates_dir(), tmp_path)
     audience = GROWTH.model_copy(update={"audience_id": "report"})
     with pytest.raises(RenderError, match="clashes with the archive index"):
         renderer.render_report(report_input([audience]))
@@ -229,7 +230,7 @@ def test_audience_named_like_the_index_is_refused(tmp_path: Path) -> None:
 
 def test_missing_template_folder_is_a_render_error(tmp_path: Path) -> None:
     """An unknown template folder fails with the template's name."""
-    renderer = ReportRenderer(default_templates_dir(), tmp_path)
+    renderer = ReportRenderer(resources.templates_dir(), tmp_path)
     input = report_input()
     input.plan.templates = "nope"
     with pytest.raises(RenderError, match=r"nope/email\.html"):
@@ -249,20 +250,20 @@ NOTICE = FailureNoticeInput(
 
 def test_failure_notice_subject_names_ritual_and_period() -> None:
     """The failure subject says what failed and for which month."""
-    email = render_failure_notice(NOTICE, default_templates_dir())
+    email = render_failure_notice(NOTICE, resources.templates_dir())
     expected = "Failed: Monthly KPI report for October 2026"
     assert expected == email.subject
 
 
 def test_failure_notice_text_has_error_and_rerun_command() -> None:
     """The owner reads the error and the exact command to run it again."""
-    text = render_failure_notice(NOTICE, default_templates_dir()).text
+    text = render_failure_notice(NOTICE, resources.templates_dir()).text
     expected = (True, True)
     assert expected == (NOTICE.error in text, NOTICE.rerun_command in text)
 
 
 def test_failure_notice_html_escapes_the_error() -> None:
     """Error text is shown literally in the HTML part."""
-    html = render_failure_notice(NOTICE, default_templates_dir()).html
+    html = render_failure_notice(NOTICE, resources.templates_dir()).html
     expected = (False, True)
     assert expected == ("<connection refused>" in html, "&lt;connection refused&gt;" in html)

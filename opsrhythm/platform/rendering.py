@@ -1,4 +1,4 @@
-"""Jinja2 rendering every ritual shares: the templates folder, the archive and atomic writes.
+"""Jinja2 rendering every ritual shares: the environment, the archive and atomic writes.
 
 Rendering is deterministic and every file is written atomically, so a retried activity
 rewrites identical files.
@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsrhythm.platform import resources
 from opsrhythm.platform.models import FailureNoticeInput, RenderedEmail
 from opsrhythm.platform.periods import parse_period
 
@@ -22,10 +21,6 @@ if TYPE_CHECKING:
 
 class RenderError(ValueError):
     """A permanent rendering problem (bad template, inconsistent input): retrying cannot help."""
-
-
-def default_templates_dir() -> Path:
-    return resources.templates_dir()
 
 
 def default_archive_dir() -> Path:

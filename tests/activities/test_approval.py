@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from activities.approval import ApprovalActivities
+from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import LinkSigner
 from opsrhythm.platform.approvals.models import (
     ApprovalContext,
@@ -19,7 +20,6 @@ from opsrhythm.platform.approvals.models import (
 )
 from opsrhythm.platform.approvals.rendering import ApprovalRenderer
 from opsrhythm.platform.models import RenderedEmail
-from opsrhythm.platform.rendering import default_templates_dir
 
 SIGNER = LinkSigner("a-secret-that-is-long-enough")
 CONTEXT = ApprovalContext(
@@ -51,7 +51,7 @@ def request(kind: str = "request") -> ApprovalEmailInput:
 
 def activities(tmp_path: Path, signer: LinkSigner | None = SIGNER) -> ApprovalActivities:
     renderer = ApprovalRenderer(
-        default_templates_dir(), tmp_path, signer, "https://ops.acme.example"
+        resources.templates_dir(), tmp_path, signer, "https://ops.acme.example"
     )
     return ApprovalActivities(renderer)
 

@@ -9,14 +9,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.reporting import ReportingActivities
-from opsrhythm.platform.rendering import default_templates_dir
+from opsrhythm.platform import resources
 from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
 from tests.kpi_report_samples import GROWTH, REVENUE, report_input
 
 
 def test_renders_one_message_per_audience(tmp_path: Path) -> None:
     """The activity returns the archived message of every audience."""
-    activities = ReportingActivities(ReportRenderer(default_templates_dir(), tmp_path))
+    activities = ReportingActivities(ReportRenderer(resources.templates_dir(), tmp_path))
     result = ActivityEnvironment().run(activities.render_report, report_input())
     expected = ["leadership", "growth", "support"]
     assert expected == [m.audience_id for m in result.messages]
@@ -24,7 +24,7 @@ def test_renders_one_message_per_audience(tmp_path: Path) -> None:
 
 def test_inconsistent_input_fails_without_retry(tmp_path: Path) -> None:
     """A permanent rendering problem is a non-retryable application error."""
-    activities = ReportingActivities(ReportRenderer(default_templates_dir(), tmp_path))
+    activities = ReportingActivities(ReportRenderer(resources.templates_dir(), tmp_path))
     with pytest.raises(ApplicationError) as raised:
         ActivityEnvironment().run(activities.render_report, report_input([GROWTH], [REVENUE]))
     expected = (True, "RenderError")

@@ -10,9 +10,9 @@ import pytest
 from starlette.applications import Starlette
 from temporalio.testing import ActivityEnvironment
 
+from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import LinkSigner
 from opsrhythm.platform.approvals.store import UsedLinks
-from opsrhythm.platform.rendering import default_templates_dir
 from opsrhythm.rituals.feedback.action_pages import FeedbackActionPages
 from opsrhythm.rituals.feedback.links import ActionLinks
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
@@ -36,7 +36,7 @@ async def test_resolve_from_the_warning_email_tells_the_submitter(tmp_path: Path
     signer = LinkSigner("browser-feedback-secret-0123456789")
     used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
     people = {p.email for p in setup.config.people}
-    pages = FeedbackActionPages(setup.ledger, people, signer, used, default_templates_dir())
+    pages = FeedbackActionPages(setup.ledger, people, signer, used, resources.templates_dir())
     async with live_server(Starlette(routes=pages.routes())) as base:
         setup.activities._links = ActionLinks(signer, base)
         item = setup.ledger.get(item_id)

@@ -18,9 +18,9 @@ from starlette.applications import Starlette
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
+from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import LinkSigner
 from opsrhythm.platform.approvals.store import UsedLinks
-from opsrhythm.platform.rendering import default_templates_dir
 from opsrhythm.rituals.feedback.action_pages import FeedbackActionPages
 from opsrhythm.rituals.feedback.actions import acknowledge
 from opsrhythm.rituals.feedback.links import PURPOSE, ActionLinks, action_path
@@ -76,7 +76,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         woken.append(True)
 
     pages = FeedbackActionPages(
-        setup.ledger, people, SIGNER, used, default_templates_dir(), on_resolved=wake
+        setup.ledger, people, SIGNER, used, resources.templates_dir(), on_resolved=wake
     )
     async with live_server(Starlette(routes=pages.routes())) as base, httpx.AsyncClient() as http:
         yield Site(setup, base, http, item_id, woken)

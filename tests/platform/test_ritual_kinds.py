@@ -17,9 +17,9 @@ from temporalio.worker import Worker
 from temporalio.workflow import _Definition
 
 from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform import resources
 from opsrhythm.platform.config import RitualBase
 from opsrhythm.platform.periods import IsoWeek
-from opsrhythm.platform.rendering import default_templates_dir
 from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext, WorkerParts
 from opsrhythm.platform.schedules.config import Schedule
 from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
@@ -52,7 +52,7 @@ def checkin_parts(context: WorkerContext) -> WorkerParts:
 def worker_context(config: OpsRhythmConfig, tmp_path: Path) -> WorkerContext:
     return WorkerContext(
         config=config,
-        templates_dir=default_templates_dir(),
+        templates_dir=resources.templates_dir(),
         archive_dir=tmp_path,
         transport=RecordingTransport(),
         send_ledger=lambda: pytest.fail("no ledger is opened while wiring a worker"),
@@ -79,7 +79,7 @@ def test_every_registered_kind_wires_its_workflow_and_unique_activities(
 def test_every_kind_with_templates_has_them() -> None:
     for kind in RITUAL_KINDS:
         if kind.templates is not None:
-            assert (default_templates_dir() / kind.templates / "email.html").is_file(), kind.kind
+            assert (resources.templates_dir() / kind.templates / "email.html").is_file(), kind.kind
 
 
 def test_schedule_of_a_plugged_in_kind_starts_its_workflow_with_its_period(

@@ -90,7 +90,6 @@ def preview_command(args: argparse.Namespace, context: CliContext) -> int:
 def preview(config: PlatformConfig, ritual_id: str, period: Month, out: Path) -> int:
     """Plan, gather, analyse and render exactly as the workflow does, minus Temporal and sending."""
     from activities.kpi_data import KpiDataActivities
-    from opsrhythm.platform.rendering import default_templates_dir
     from opsrhythm.platform.runs import run_workflow_id
     from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
     from opsrhythm.rituals.kpi_report.models import (
@@ -115,7 +114,7 @@ def preview(config: PlatformConfig, ritual_id: str, period: Month, out: Path) ->
             print(f"warning: {error}")
             errors.update(dict.fromkeys(source.kpi_ids, str(error)))
     figures = analyse_report(plan, period, series, errors)
-    renderer = ReportRenderer(default_templates_dir(), out)
+    renderer = ReportRenderer(resources.templates_dir(), out)
     workflow_id = f"preview-{run_workflow_id(ritual_id, str(period))}"
     report = renderer.render_report(
         RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures)
