@@ -21,6 +21,7 @@ from opsrhythm.platform import cli
 from opsrhythm.platform.approvals.cli import COMMANDS as APPROVAL_COMMANDS
 from opsrhythm.platform.cli import CliContext, Command, Declaration
 from opsrhythm.platform.db.cli import COMMANDS as DB_COMMANDS
+from opsrhythm.platform.ritual_kind import load
 from opsrhythm.platform.run_cli import COMMANDS as RUN_COMMANDS
 from opsrhythm.platform.schedules.cli import COMMANDS as SCHEDULE_COMMANDS
 from opsrhythm.registry import RITUAL_KINDS
@@ -82,7 +83,7 @@ WEB_COMMANDS = (
 
 def commands() -> list[Declaration]:
     """Every command, in the order ``--help`` lists them; each ritual kind's come last."""
-    kinds = [cli.load(kind.commands) for kind in RITUAL_KINDS if kind.commands]
+    kinds = [load(kind.commands) for kind in RITUAL_KINDS if kind.commands]
     return [
         *APP_COMMANDS,
         *PLATFORM_COMMANDS,

@@ -14,6 +14,7 @@ from opsrhythm.platform import cli
 from opsrhythm.platform.cli import CliContext, Command, Group
 from opsrhythm.platform.cli_errors import ServerError, UsageError
 from opsrhythm.platform.config_errors import ConfigError, ConfigProblem
+from opsrhythm.platform.ritual_kind import load
 from tests.conftest import REPO
 
 HERE = "tests.test_cli_shell"
@@ -143,7 +144,7 @@ def test_a_name_claimed_twice_is_refused(declared: tuple[Command, ...]) -> None:
 def test_every_declared_handler_exists() -> None:
     """Each command's ``module:function`` names a function, so no typo waits for a user."""
     commands = [d for d in starter.commands() if isinstance(d, Command)]
-    assert [] == [c.handler for c in commands if not callable(cli.load(c.handler))]
+    assert [] == [c.handler for c in commands if not callable(load(c.handler))]
 
 
 def test_every_ritual_kind_contributes_its_commands() -> None:

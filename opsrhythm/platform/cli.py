@@ -14,14 +14,14 @@ argument or config, 1 for a server that is down or refuses (``cli_errors``); nev
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, Protocol, TypeAlias
 
 from opsrhythm.platform.cli_errors import CommandError, ServerError, UsageError
 from opsrhythm.platform.config_errors import ConfigError
+from opsrhythm.platform.ritual_kind import RitualKind, load
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from opsrhythm.platform.config import PlatformConfig
-    from opsrhythm.platform.ritual_kind import RitualKind
     from opsrhythm.platform.temporal_runtime import WorkerFactory
 
 PROG = "opsrhythm"
@@ -136,12 +135,6 @@ def build_parser(declarations: Iterable[Declaration]) -> argparse.ArgumentParser
             command.arguments(leaf)
         leaf.set_defaults(cli_command=command)
     return parser
-
-
-def load(reference: str) -> Any:
-    """Import ``module:attribute``."""
-    module, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module), attribute)
 
 
 def handler_of(args: argparse.Namespace) -> Handler:

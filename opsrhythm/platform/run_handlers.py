@@ -20,10 +20,10 @@ from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from opsrhythm.platform import search_attributes
-from opsrhythm.platform.cli import CliContext, load
+from opsrhythm.platform.cli import CliContext
 from opsrhythm.platform.cli_args import known_ritual, period_argument
 from opsrhythm.platform.models import RitualRunInput
-from opsrhythm.platform.ritual_kind import RitualKind
+from opsrhythm.platform.ritual_kind import RitualKind, load
 from opsrhythm.platform.runs import run_workflow_id
 from opsrhythm.platform.temporal_runtime import (
     TASK_QUEUE,
