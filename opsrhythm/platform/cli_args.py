@@ -13,9 +13,7 @@ from opsrhythm.platform.cli_errors import UsageError
 
 if TYPE_CHECKING:
     from opsrhythm.platform.config import PlatformConfig, RitualBase
-    from opsrhythm.platform.periods import IsoWeek, Month, Quarter
-
-    PeriodType = type[Month] | type[Quarter] | type[IsoWeek]
+    from opsrhythm.platform.periods import IsoWeek, Month, PeriodType, Quarter
 
 
 def known_ritual(config: PlatformConfig, ritual_id: str) -> RitualBase:

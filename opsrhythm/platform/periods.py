@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import ClassVar, Protocol, Self
+from typing import ClassVar, Protocol, Self, TypeAlias
 
 MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
 QUARTER_PATTERN = r"\d{4}-Q[1-4]"
@@ -216,9 +216,10 @@ class IsoWeek:
         return f"{self.year:04d}-W{self.week:02d}"
 
 
-PERIOD_TYPES: dict[str, type[Month] | type[Quarter] | type[IsoWeek]] = {
-    period.kind: period for period in (Month, Quarter, IsoWeek)
-}
+PeriodType: TypeAlias = type[Month] | type[Quarter] | type[IsoWeek]
+"""A ritual kind's period type."""
+
+PERIOD_TYPES: dict[str, PeriodType] = {period.kind: period for period in (Month, Quarter, IsoWeek)}
 
 
 def parse_period(text: str) -> Month | Quarter | IsoWeek:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsrhythm.platform.periods import IsoWeek, Month, Quarter
+from opsrhythm.platform.periods import PeriodType
 
 if TYPE_CHECKING:
     from opsrhythm.platform.config import PlatformConfig, RitualBase
@@ -42,7 +42,7 @@ class RitualKind:
     kind: str
     """The ``kind:`` tag of its ``rituals[]`` entries, and its name for ``worker --rituals``."""
     description: str
-    period: type[Month] | type[Quarter] | type[IsoWeek]
+    period: PeriodType
     """One run per period; the workflow id is ``<ritual id>-<period>``."""
     workflow: str
     """The workflow type a run, a schedule or a re-run starts, with ``RitualRunInput``."""

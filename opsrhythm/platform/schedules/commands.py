@@ -21,13 +21,12 @@ from temporalio.client import (
 
 from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.config import PlatformConfig
-from opsrhythm.platform.periods import Month, Period
+from opsrhythm.platform.periods import Month, Period, PeriodType
 from opsrhythm.platform.schedules.config import parse_duration
 from opsrhythm.platform.schedules.models import ScheduledRunResult
 from opsrhythm.platform.schedules.spec import desired_schedule
 from opsrhythm.platform.schedules.sync import apply_plan, describe_or_none, plan_lines, plan_sync
 from opsrhythm.platform.schedules.times import (
-    PeriodType,
     fire_times_reporting,
     period_for_run,
     run_span,

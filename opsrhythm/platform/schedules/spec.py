@@ -34,15 +34,10 @@ from temporalio.converter import default as default_converter
 from opsrhythm.platform import search_attributes
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.config import RitualBase as Ritual
+from opsrhythm.platform.periods import PeriodType
 from opsrhythm.platform.schedules.config import parse_duration
 from opsrhythm.platform.schedules.models import ScheduledRunInput
-from opsrhythm.platform.schedules.times import (
-    PeriodType,
-    Window,
-    describe_rule,
-    fire_times,
-    schedule_id,
-)
+from opsrhythm.platform.schedules.times import Window, describe_rule, fire_times, schedule_id
 
 MEMO_KEY = "opsrhythm"
 SCHEDULED_RUN_WORKFLOW = "ScheduledRitualWorkflow"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from opsrhythm.platform.periods import IsoWeek, Month, Period, Quarter
+from opsrhythm.platform.periods import IsoWeek, Month, Period, PeriodType, Quarter
 from opsrhythm.platform.schedules.business_days import (
     NO_HOLIDAYS,
     holiday_dates,
@@ -22,7 +22,6 @@ from opsrhythm.platform.schedules.business_days import (
 )
 from opsrhythm.platform.schedules.config import WEEKDAYS, Schedule
 
-PeriodType = type[Month] | type[Quarter] | type[IsoWeek]
 SCHEDULE_PREFIX = "opsrhythm-"
 MONTHS_BACK = 24
 MONTHS_AHEAD = 24
