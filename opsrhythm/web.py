@@ -62,7 +62,8 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
 
     from opsrhythm.config_loader import CONFIG_ENV, ConfigError, config_path, load_config
     from opsrhythm.platform.approvals.links import SECRET_ENV, public_url, signer_from_environment
-    from opsrhythm.platform.db.migrate import DatabaseNotReady, startup_check
+    from opsrhythm.platform.db.schema import DatabaseNotReady
+    from opsrhythm.platform.db.startup import startup_check
     from opsrhythm.platform.ledger_keys import default_database_url
     from opsrhythm.platform.temporal_runtime import TemporalUnavailable, connect
 

@@ -16,15 +16,15 @@ from alembic.runtime.migration import MigrationContext
 
 import starter
 from opsrhythm.platform.approvals.store import UsedLinks
-from opsrhythm.platform.db.migrate import (
+from opsrhythm.platform.db.migrate import upgrade
+from opsrhythm.platform.db.schema import (
     MIGRATIONS,
     MigrationFailed,
     SchemaAhead,
     SchemaBehind,
-    check,
     head_revision,
-    upgrade,
 )
+from opsrhythm.platform.db.startup import check
 from opsrhythm.platform.ledger import DATABASE_URL_ENV, MessageKey, SendLedger, default_database_url
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from tests.conftest import EXAMPLE_CONFIG

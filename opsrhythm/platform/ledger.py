@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from opsrhythm.platform.db.migrate import prepare
+from opsrhythm.platform.db.startup import prepare
 from opsrhythm.platform.ledger_keys import DATABASE_URL_ENV, MessageKey, default_database_url
 
 __all__ = ["DATABASE_URL_ENV", "Claim", "MessageKey", "SendLedger", "default_database_url"]
@@ -65,7 +65,7 @@ class SendLedger:
 
     @classmethod
     def from_url(cls, url: str) -> SendLedger:
-        """The ledger on ``url``, once ``migrate.prepare`` has checked (or made) its schema."""
+        """The ledger on ``url``, once ``startup.prepare`` has checked (or made) its schema."""
         prepare(url)
         return cls(sa.create_engine(url, pool_pre_ping=True))
 

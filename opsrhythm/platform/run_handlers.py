@@ -108,7 +108,7 @@ def _show_result(kind: RitualKind, workflow_id: str, result: Any) -> None:
 
 
 async def worker(args: argparse.Namespace, context: CliContext) -> int:
-    from opsrhythm.platform.db.migrate import startup_check
+    from opsrhythm.platform.db.startup import startup_check
 
     config = context.config(args)
     startup_check()  # an old schema is refused now, in one line, not at the first activity

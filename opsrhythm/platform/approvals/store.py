@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from opsrhythm.platform.db.migrate import prepare
+from opsrhythm.platform.db.startup import prepare
 
 DEFAULT_TABLE = "opsrhythm_approval_links"
 
@@ -33,7 +33,7 @@ class UsedLinks:
 
     @classmethod
     def from_url(cls, url: str) -> UsedLinks:
-        """The store on ``url``, once ``migrate.prepare`` has checked (or made) its schema."""
+        """The store on ``url``, once ``startup.prepare`` has checked (or made) its schema."""
         prepare(url)
         return cls(sa.create_engine(url, pool_pre_ping=True))
 

@@ -2,7 +2,7 @@
 
 Stores declare their tables for queries but never create or alter them. ``opsrhythm db upgrade``
 (``migrate.upgrade``) brings a database to the latest revision; the worker and the web app
-refuse to start on an older one, and the embedded SQLite default upgrades itself.
+refuse to start on an older one (``startup``), and the embedded SQLite default upgrades itself.
 
 Adding a migration (say, a column for a store):
 

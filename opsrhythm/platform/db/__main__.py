@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from opsrhythm.platform.db.migrate import MIGRATIONS, alembic_config, head_revision
+from opsrhythm.platform.db.schema import MIGRATIONS, alembic_config, head_revision
 
 
 def main(argv: list[str]) -> int:
