@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from opsrhythm.platform.db.startup import prepare
+from opsrhythm.platform.db.startup import open_engine
 from opsrhythm.platform.ledger_keys import DATABASE_URL_ENV, MessageKey, default_database_url
 
 __all__ = ["DATABASE_URL_ENV", "Claim", "MessageKey", "SendLedger", "default_database_url"]
@@ -65,9 +65,8 @@ class SendLedger:
 
     @classmethod
     def from_url(cls, url: str) -> SendLedger:
-        """The ledger on ``url``, once ``startup.prepare`` has checked (or made) its schema."""
-        prepare(url)
-        return cls(sa.create_engine(url, pool_pre_ping=True))
+        """The ledger on ``url``, its schema checked (or made) by ``startup.open_engine``."""
+        return cls(open_engine(url))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from opsrhythm.platform.db.startup import prepare
+from opsrhythm.platform.db.startup import open_engine
 
 DEFAULT_TABLE = "opsrhythm_approval_links"
 
@@ -33,9 +33,8 @@ class UsedLinks:
 
     @classmethod
     def from_url(cls, url: str) -> UsedLinks:
-        """The store on ``url``, once ``startup.prepare`` has checked (or made) its schema."""
-        prepare(url)
-        return cls(sa.create_engine(url, pool_pre_ping=True))
+        """The store on ``url``, its schema checked (or made) by ``startup.open_engine``."""
+        return cls(open_engine(url))
 
     def close(self) -> None:
         self.engine.dispose()

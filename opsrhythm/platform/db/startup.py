@@ -3,7 +3,7 @@
 ``check`` refuses a database at another revision than this OpsRhythm's latest; ``prepare``
 upgrades the embedded SQLite default (nobody else would) and checks every other database;
 ``startup_check`` is that for the configured database, run by the worker and the web app before
-they serve.
+they serve; ``open_engine`` is how every store opens its database.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from opsrhythm.platform.ledger_keys import (
     embedded_database_url,
 )
 
-__all__ = ["check", "prepare", "startup_check"]
+__all__ = ["check", "open_engine", "prepare", "startup_check"]
 
 
 def check(url: str, *, migrations: Path = MIGRATIONS) -> None:
@@ -82,6 +82,12 @@ def prepare(url: str) -> None:
         else:
             check(url)
         _ready.add(url)
+
+
+def open_engine(url: str) -> sa.Engine:
+    """A store's engine on ``url``, once ``prepare`` has checked (or made) its schema."""
+    prepare(url)
+    return sa.create_engine(url, pool_pre_ping=True)
 
 
 def startup_check() -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from opsrhythm.platform.db.startup import prepare
+from opsrhythm.platform.db.startup import open_engine
 from opsrhythm.rituals.feedback.merging import link_duplicate
 from opsrhythm.rituals.feedback.models import FeedbackItem
 
@@ -94,9 +94,8 @@ class FeedbackLedger:
 
     @classmethod
     def from_url(cls, url: str) -> FeedbackLedger:
-        """The ledger on ``url``, once ``startup.prepare`` has checked (or made) its schema."""
-        prepare(url)
-        return cls(sa.create_engine(url, pool_pre_ping=True))
+        """The ledger on ``url``, its schema checked (or made) by ``startup.open_engine``."""
+        return cls(open_engine(url))
 
     def close(self) -> None:
         self.engine.dispose()
