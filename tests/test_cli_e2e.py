@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 import starter
+from opsrhythm.platform.cli import main_async
 from tests.conftest import EXAMPLE_CONFIG, REPO
 from tests.databases import sqlite_url
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
@@ -123,6 +126,32 @@ def test_worker_and_run_against_a_configured_server(
     out = capsys.readouterr().out
     assert "Workflow id: monthly-kpi-report-2026-08" in out
     assert "leadership: 3 sent, 0 skipped, 0 failed via outbox" in out
+    assert 9 == len(list((clean_environment / "outbox").glob("*.eml")))
+
+
+@pytest.mark.dev_server
+async def test_run_wait_reaches_the_server_through_the_contexts_connect(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dev_server_env: WorkflowEnvironment,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With a server configured, `run --wait` uses `CliContext.connect`: a caller's own client."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")  # what connect() alone would reach
+
+    async def connect() -> Client:
+        return dev_server_env.client
+
+    context = dataclasses.replace(starter.context(), connect=connect)
+    config = context.configs.load(str(EXAMPLE_CONFIG))
+    argv = ["run", "monthly-kpi-report", "--period", "2026-07", "--wait"]
+    async with context.worker_factory(dev_server_env.client, config):
+        code = await main_async(
+            starter.commands(), [*argv, "--config", str(EXAMPLE_CONFIG)], context
+        )
+    out, err = capsys.readouterr()
+    assert (0, "") == (code, err)
+    assert "Workflow id: monthly-kpi-report-2026-07" in out
     assert 9 == len(list((clean_environment / "outbox").glob("*.eml")))
 
 

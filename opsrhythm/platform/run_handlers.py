@@ -43,7 +43,9 @@ async def run(args: argparse.Namespace, context: CliContext) -> int:
         client = await context.connect()
         await check_search_attributes(client)
         return await start_run(client, kind, ritual.id, period, wait=False)
-    async with client_with_worker(config, context.worker_factory, announce=print) as client:
+    async with client_with_worker(
+        config, context.worker_factory, context.connect, announce=print
+    ) as client:
         await check_search_attributes(client)
         return await start_run(client, kind, ritual.id, period, wait=True)
 

@@ -10,7 +10,7 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,10 +115,12 @@ async def embedded_server(db_file: Path | None = None) -> AsyncIterator[Embedded
 async def client_with_worker(
     config: PlatformConfig,
     worker_factory: WorkerFactory,
+    connect: Callable[[], Awaitable[Client]],
     announce: Callable[[str], None] | None = None,
 ) -> AsyncIterator[Client]:
-    """The configured server; with none configured, an embedded one plus an in-process worker,
-    so that a command that waits for its workflow can finish on its own."""
+    """The configured server, through ``connect`` (the CLI's ``CliContext.connect``); with none
+    configured, an embedded one plus an in-process worker, so that a command that waits for its
+    workflow can finish on its own."""
     if configured_address() is not None:
         yield await connect()
         return

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 import starter
 from opsrhythm.config_loader import ConfigError, parse_config
+from opsrhythm.platform import cli
+from opsrhythm.platform.cli_errors import ServerError
 from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID
 from tests.conftest import EXAMPLE_CONFIG
 from tests.databases import sqlite_url
@@ -119,6 +122,20 @@ def test_import_goes_through_an_embedded_temporal_server(
     code, out, _ = run_cli(capsys, "feedback", "import", str(FEEDBACK_CSV))
     expected = "imported 9 (1 near-duplicates linked), duplicates 0, quarantined 4 (4 new)"
     assert (0, expected) == (code, out.strip())
+
+
+def test_import_reaches_a_configured_server_through_the_contexts_connect(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a server configured, the import connects through `CliContext.connect`."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")  # what connect() alone would reach
+
+    async def connect() -> Client:
+        raise ServerError("the context's connect was called")
+
+    context = dataclasses.replace(starter.context(), connect=connect)
+    code = cli.main(starter.commands(), ["feedback", "import", str(FEEDBACK_CSV)], context)
+    assert (1, "opsrhythm: the context's connect was called\n") == (code, capsys.readouterr().err)
 
 
 def test_ack_as_someone_not_configured_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

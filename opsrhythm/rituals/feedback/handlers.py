@@ -103,7 +103,7 @@ def _import_through_temporal(
         progress.update(task, completed=done, total=total)
 
     try:
-        return asyncio.run(import_file(config, path, show, context.worker_factory))
+        return asyncio.run(import_file(config, path, show, context.worker_factory, context.connect))
     except ImportFailed as error:
         raise UsageError(str(error)) from None
 

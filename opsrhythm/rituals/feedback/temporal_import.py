@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowFailureError
@@ -34,9 +34,14 @@ class ImportFailed(Exception):
 
 
 async def import_file(
-    config: PlatformConfig, path: Path, on_progress: Progress, worker_factory: WorkerFactory
+    config: PlatformConfig,
+    path: Path,
+    on_progress: Progress,
+    worker_factory: WorkerFactory,
+    connect: Callable[[], Awaitable[Client]],
 ) -> ImportCounts:
-    async with client_with_worker(config, worker_factory) as client:
+    """Import on the server ``connect`` reaches, or on an embedded one (``client_with_worker``)."""
+    async with client_with_worker(config, worker_factory, connect) as client:
         return await run_import(client, path, on_progress)
 
 
