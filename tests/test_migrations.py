@@ -397,3 +397,33 @@ def test_web_app_refuses_to_start_on_an_old_schema(
     code = starter.main(["web"])
     err = capsys.readouterr().err
     assert (1, 1, True) == (code, len(err.splitlines()), err.endswith("`opsrhythm db upgrade`\n"))
+
+
+@pytest.mark.timeout(30)  # without the check, the in-process worker retried for minutes
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "monthly-kpi-report", "--period", "2026-09", "--wait"],
+        ["feedback", "import", str(EXAMPLE_CONFIG.parent / "feedback.csv")],
+    ],
+    ids=["run --wait", "feedback import"],
+)
+def test_in_process_worker_refuses_a_database_never_upgraded(
+    argv: list[str],
+    empty: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With no TEMPORAL_ADDRESS a command runs its own worker, which checks the database as
+    `opsrhythm worker` does: one line naming the fix, before any server is started."""
+    monkeypatch.delenv("TEMPORAL_ADDRESS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPSRHYTHM_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setenv("OPSRHYTHM_ARCHIVE", str(tmp_path / "archive"))
+    monkeypatch.setenv(DATABASE_URL_ENV, empty)
+    code = starter.main([*argv, "--config", str(EXAMPLE_CONFIG)])
+    out, err = capsys.readouterr()
+    assert (1, 1, True) == (code, len(err.splitlines()), err.endswith("`opsrhythm db upgrade`\n"))
+    assert "embedded server" not in out
+    assert not (tmp_path / "outbox").exists()

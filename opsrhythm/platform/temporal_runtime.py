@@ -120,10 +120,18 @@ async def client_with_worker(
 ) -> AsyncIterator[Client]:
     """The configured server, through ``connect`` (the CLI's ``CliContext.connect``); with none
     configured, an embedded one plus an in-process worker, so that a command that waits for its
-    workflow can finish on its own."""
+    workflow can finish on its own.
+
+    That worker is this process's: like ``opsrhythm worker``, it first checks the database its
+    activities will use, so an old or empty schema is refused at once in one line
+    (``DatabaseNotReady``) instead of failing activity after activity.
+    """
     if configured_address() is not None:
         yield await connect()
         return
+    from opsrhythm.platform.db.startup import startup_check
+
+    startup_check()
     async with embedded_server() as server, worker_factory(server.client, config):
         if announce:
             announce(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
