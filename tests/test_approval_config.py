@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from opsrhythm.config_loader import parse_config
-from opsrhythm.platform.approvals.plan import approval_plan, duration_seconds, reminder_offsets
+from opsrhythm.platform.approvals.plan import approval_plan, reminder_offsets
+from opsrhythm.platform.schedules.config import parse_duration
 from tests.conftest import EXAMPLE_CONFIG
 from tests.test_config import problems_for
 
@@ -23,7 +24,10 @@ def with_approval(**approval: Any) -> str:
 
 def test_durations_add_up() -> None:
     """'1d12h' is a day and a half; '90m' an hour and a half."""
-    assert (129_600, 5_400) == (duration_seconds("1d12h"), duration_seconds("90m"))
+    assert (129_600, 5_400) == (
+        parse_duration("1d12h").total_seconds(),
+        parse_duration("90m").total_seconds(),
+    )
 
 
 def test_reminders_resolve_from_request_and_deadline() -> None:

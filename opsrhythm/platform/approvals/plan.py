@@ -1,26 +1,19 @@
 """Turn a ritual's ``approval:`` block into an ApprovalPlan, and check its cross-references.
 
 Durations are written '3d', '1d12h' or '90m'; reminders 'after 2d' (from the request) or
-'before 1d' (the deadline). Both are resolved to seconds here so the workflow only adds them.
+'before 1d' (the deadline), read by ``parse_duration``. Both are resolved to seconds here so the
+workflow only adds them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from opsrhythm.platform.approvals.config import Approval
 from opsrhythm.platform.approvals.models import ApprovalPlan, Contact
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.config import RitualBase as Ritual
-
-_PART = re.compile(r"(\d+)([dhm])")
-_SECONDS = {"d": 86_400, "h": 3_600, "m": 60}
-
-
-def duration_seconds(text: str) -> int:
-    """'1d12h' -> 129600; the config's pattern has already checked the shape."""
-    return sum(int(amount) * _SECONDS[unit] for amount, unit in _PART.findall(text))
+from opsrhythm.platform.schedules.config import parse_duration
 
 
 def reminder_offsets(reminders: list[str], deadline_seconds: int) -> list[int]:
@@ -28,7 +21,7 @@ def reminder_offsets(reminders: list[str], deadline_seconds: int) -> list[int]:
     offsets = set()
     for reminder in reminders:
         anchor, _, amount = reminder.partition(" ")
-        seconds = duration_seconds(amount)
+        seconds = int(parse_duration(amount).total_seconds())
         offsets.add(seconds if anchor == "after" else deadline_seconds - seconds)
     return sorted(offset for offset in offsets if 0 < offset < deadline_seconds)
 
@@ -54,7 +47,7 @@ def approval_plan(config: PlatformConfig, ritual: Ritual) -> ApprovalPlan | None
     requester = recipient(approval.requester or ritual.owner)
     approvers = [recipient(p) for p in dict.fromkeys(approval.approvers)]
     eligible = [a for a in approvers if a.email.lower() != requester.email.lower()]
-    deadline = duration_seconds(approval.deadline)
+    deadline = int(parse_duration(approval.deadline).total_seconds())
     return ApprovalPlan(
         approvers=approvers,
         policy=approval.policy,
@@ -106,5 +99,5 @@ def approval_problems(
         yield "required", "only used with policy n_of_m"
     if approval.on_timeout == "escalate" and approval.backup_approver is None:
         yield "backup_approver", "required when on_timeout is escalate"
-    if duration_seconds(approval.deadline) == 0:
+    if not parse_duration(approval.deadline):
         yield "deadline", "must be longer than zero"

@@ -41,7 +41,10 @@ _CRON_SHORTCUTS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@ho
 
 
 def parse_duration(text: str) -> timedelta:
-    """``"90s"``, ``"5m"``, ``"1h30m"``, ``"1d"``: the units a schedule needs, nothing more."""
+    """``"90s"``, ``"5m"``, ``"1h30m"``, ``"1d12h"``: every duration in the config.
+
+    Schedules allow seconds; the approval config's own pattern allows days, hours and minutes.
+    """
     if not re.match(DURATION_PATTERN, text):
         raise ValueError(f"duration {text!r} is not like 30s, 5m, 1h30m or 1d")
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
