@@ -9,4 +9,3 @@ RITUAL_KINDS: tuple[RitualKind, ...] = (
     KPI_REPORT,
     FEEDBACK_TRIAGE,
 )
-
