@@ -140,12 +140,6 @@ class Quarter:
         index = self.year * 4 + (self.quarter - 1) + count
         return Quarter(index // 4, index % 4 + 1)
 
-    def previous(self) -> Quarter:
-        return self.shift(-1)
-
-    def year_ago(self) -> Quarter:
-        return self.shift(-4)
-
     def months(self) -> list[Month]:
         first = Month(self.year, self.quarter * 3 - 2)
         return [first, first.shift(1), first.shift(2)]
