@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from opsrhythm.platform.cli import EXIT_USAGE, CliContext
+from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.config_errors import ConfigError, ConfigProblem
 from opsrhythm.platform.terminal import print_json
@@ -80,7 +82,24 @@ def config_schema(args: argparse.Namespace, context: CliContext) -> int:
     return 0
 
 
-def web(args: argparse.Namespace, context: CliContext) -> int:
+async def web(args: argparse.Namespace, context: CliContext) -> int:
+    """Check what the pages need, in one line each, before serving them (``opsrhythm.web``).
+
+    The feedback pages come on when the config (``--config``, else the default file if there
+    is one) has a ``feedback:`` section; approvals need no config.
+    """
+    from opsrhythm.config_loader import CONFIG_ENV
+    from opsrhythm.platform.approvals.links import SECRET_ENV, signer_from_environment
+    from opsrhythm.platform.db.startup import startup_check
     from opsrhythm.web import serve
 
-    return serve(args.host, args.port, args.config)
+    signer = signer_from_environment()
+    # Only the default file may be absent: a config that was named must be there.
+    named = args.config is not None or bool(os.environ.get(CONFIG_ENV))
+    use_config = named or context.configs.path(args.config).is_file()
+    config = context.config(args, check_calendars=True) if use_config else None
+    if signer is None:
+        raise UsageError(f"set {SECRET_ENV} (the same value as the worker's)")
+    startup_check()  # an old schema is refused now, in one line, not on the first click
+    client = await context.connect()
+    return await serve(client, signer, config, host=args.host, port=args.port)

@@ -4,7 +4,6 @@ and resolve when the config has a ``feedback:`` section), and ``POST /feedback``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from opsrhythm.platform.web_pages import CSRF_COOKIE
 
 if TYPE_CHECKING:
     from opsrhythm.config import OpsRhythmConfig
+    from opsrhythm.platform.config import PlatformConfig
 
 __all__ = ["CSRF_COOKIE", "create_app", "feedback_routes", "serve"]
 
@@ -49,50 +49,26 @@ def create_app(
     )
 
 
-def serve(host: str, port: int, config_file: str | None = None) -> int:
-    """Run the web app until interrupted; needs OPSRHYTHM_SECRET and a reachable Temporal.
+async def serve(
+    client: Client, signer: LinkSigner, config: PlatformConfig | None, *, host: str, port: int
+) -> int:
+    """Serve the pages on ``host:port`` until interrupted (checked first by ``opsrhythm web``).
 
-    The feedback pages come on when the config (``--config``, else the default file if there
-    is one) has a ``feedback:`` section; approvals need no config.
+    The feedback pages come on when ``config`` has a ``feedback:`` section.
     """
-    import asyncio
-    import sys
-
     import uvicorn
 
-    from opsrhythm.config_loader import CONFIG_ENV, ConfigError, config_path, load_config
-    from opsrhythm.platform.approvals.links import SECRET_ENV, public_url, signer_from_environment
-    from opsrhythm.platform.db.schema import DatabaseNotReady
-    from opsrhythm.platform.db.startup import startup_check
+    from opsrhythm.config import OpsRhythmConfig
+    from opsrhythm.platform.approvals.links import public_url
     from opsrhythm.platform.ledger_keys import default_database_url
-    from opsrhythm.platform.temporal_runtime import TemporalUnavailable, connect
 
-    try:
-        signer = signer_from_environment()
-        # Only the default file may be absent: a config that was named must be there.
-        named = config_file is not None or bool(os.environ.get(CONFIG_ENV))
-        use_config = named or config_path().is_file()
-        config = load_config(config_file, check_calendars=True) if use_config else None
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if signer is None:
-        print(f"opsrhythm: set {SECRET_ENV} (the same value as the worker's)", file=sys.stderr)
-        return 2
-    try:
-        startup_check()  # an old schema is refused now, in one line, not on the first click
-    except DatabaseNotReady as error:
-        print(f"opsrhythm: {error}", file=sys.stderr)
-        return error.exit_code
     used = UsedLinks.from_url(default_database_url())
-
-    async def main() -> int:
-        try:
-            client = await connect()
-        except TemporalUnavailable as error:
-            print(f"opsrhythm: {error}", file=sys.stderr)
-            return 1
-        feedback = feedback_routes(config, client, signer, used) if config else []
+    try:
+        feedback = (
+            feedback_routes(config, client, signer, used)
+            if isinstance(config, OpsRhythmConfig)
+            else []
+        )
         print(f"Web pages on http://{host}:{port} (links in emails use {public_url()})")
         if feedback:
             print("Feedback: " + ", ".join(sorted({route.path for route in feedback})))
@@ -106,12 +82,9 @@ def serve(host: str, port: int, config_file: str | None = None) -> int:
             access_log=False,
         )
         await uvicorn.Server(server_config).serve()
-        return 0
-
-    try:
-        return asyncio.run(main())
     finally:
         used.close()
+    return 0
 
 
 def feedback_routes(

@@ -262,6 +262,42 @@ def test_web_app_serves_the_feedback_pages_when_configured(
     )
 
 
+def test_opsrhythm_web_takes_its_config_and_server_from_the_cli_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`opsrhythm web` loads the config through `CliContext.configs` and connects through
+    `CliContext.connect`, and their errors are the runner's one line with its exit code."""
+    import dataclasses
+
+    import starter
+    from opsrhythm.platform import cli
+    from opsrhythm.platform.cli_errors import ServerError
+    from opsrhythm.platform.config import PlatformConfig
+    from opsrhythm.platform.config_errors import ConfigError, ConfigProblem
+
+    class RefusingConfigs:
+        def path(self, explicit: str | None) -> Path:
+            return Path(explicit or "opsrhythm.yaml")
+
+        def load(self, explicit: str | None, *, check_calendars: bool = False) -> PlatformConfig:
+            raise ConfigError(str(self.path(explicit)), [ConfigProblem("file", "refused")])
+
+    async def connect() -> Client:
+        raise ServerError("the context's connect was called")
+
+    monkeypatch.chdir(tmp_path)  # no ./opsrhythm.yaml: approvals only, no config needed
+    monkeypatch.delenv("OPSRHYTHM_CONFIG", raising=False)
+    monkeypatch.setenv("OPSRHYTHM_SECRET", "a-long-enough-secret-for-links")
+    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", sqlite_url(tmp_path / "web.db"))
+    context = dataclasses.replace(starter.context(), configs=RefusingConfigs(), connect=connect)
+    refused = cli.main(starter.commands(), ["web", "--config", "named.yaml"], context)
+    refused_err = capsys.readouterr().err
+    unreachable = cli.main(starter.commands(), ["web"], context)
+    unreachable_err = capsys.readouterr().err
+    assert (2, "named.yaml: file: refused\n") == (refused, refused_err)
+    assert (1, "opsrhythm: the context's connect was called\n") == (unreachable, unreachable_err)
+
+
 def test_opsrhythm_web_refuses_a_bad_config_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
