@@ -98,6 +98,14 @@ def test_status_needs_no_config_file(
             ["schedule", "backfill", "monthly-kpi-report", "--from", "2026-7", "--to", "2026-09"],
             "opsrhythm: --from: period '2026-7' is not a month in the form YYYY-MM\n",
         ),
+        (
+            ["schedule", "backfill", "monthly-kpi-report", "--from", "2026-09", "--to", "2026-07"],
+            "opsrhythm: --from 2026-09 is after --to 2026-07\n",
+        ),
+        (
+            ["schedule", "backfill", "monthly-kpi-report", "--from", "2026-09", "--to", "2999-01"],
+            "opsrhythm: --to 2999-01: that period is not complete yet\n",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_before_connecting(

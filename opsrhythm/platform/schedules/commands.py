@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -129,6 +130,56 @@ def _outcome_words(result: ScheduledRunResult) -> str:
     return f"{result.report_workflow_id} reported"
 
 
+@dataclass(frozen=True)
+class BackfillPlan:
+    ranges: dict[Period, tuple[datetime, datetime]]
+    """Each period to run, with the span its scheduled run's time falls in."""
+    skipped: list[Period]
+    """The periods in the range that no run of the schedule reports."""
+
+
+def plan_backfill(
+    config: PlatformConfig,
+    ritual_id: str,
+    first: Period,
+    last: Period,
+    *,
+    now: datetime | None = None,
+    task_queue: str = TASK_QUEUE,
+) -> BackfillPlan:
+    """What ``backfill`` asks of the server, from the config alone: so a range it cannot run
+    (out of order, not complete yet, outside the fire times) is a ``UsageError`` before any
+    connection is made."""
+    now = now or datetime.now(UTC)
+    desired = desired_schedule(config, config.ritual(ritual_id), now=now, task_queue=task_queue)
+    zone = ZoneInfo(desired.timezone)
+    if first > last:
+        raise UsageError(f"--from {first} is after --to {last}")
+    if last > type(last).reported_at(now.astimezone(zone)):
+        raise UsageError(f"--to {last}: that period is not complete yet")
+    plan = BackfillPlan({}, [])
+    for period in _periods(first, last):
+        due, after = run_span(period)
+        if desired.window is not None:
+            times = fire_times_reporting(desired.fire_times, period)
+            if not times and Month.containing(due) not in desired.window:
+                raise UsageError(
+                    f"{period} is outside the fire times on the server ({desired.window})"
+                )
+            if not times:
+                plan.skipped.append(period)
+                continue
+            plan.ranges[period] = (
+                times[0] - timedelta(seconds=1),
+                times[0] + timedelta(seconds=1),
+            )
+        else:
+            start = datetime.combine(due, datetime.min.time(), zone)
+            end = datetime.combine(after, datetime.min.time(), zone)
+            plan.ranges[period] = (start - timedelta(seconds=1), end - timedelta(seconds=1))
+    return plan
+
+
 async def backfill(
     client: Client,
     config: PlatformConfig,
@@ -142,31 +193,11 @@ async def backfill(
     task_queue: str = TASK_QUEUE,
 ) -> int:
     """Each period runs at the schedule's fire time that reports it, one after another."""
-    now = now or datetime.now(UTC)
     ritual = config.ritual(ritual_id)
-    desired = desired_schedule(config, ritual, now=now, task_queue=task_queue)
-    zone = ZoneInfo(desired.timezone)
-    if first > last:
-        raise UsageError(f"--from {first} is after --to {last}")
-    if last > type(last).reported_at(now.astimezone(zone)):
-        raise UsageError(f"--to {last}: that period is not complete yet")
-    ranges: dict[Period, tuple[datetime, datetime]] = {}
-    for period in _periods(first, last):
-        due, after = run_span(period)
-        if desired.window is not None:
-            times = fire_times_reporting(desired.fire_times, period)
-            if not times and Month.containing(due) not in desired.window:
-                raise UsageError(
-                    f"{period} is outside the fire times on the server ({desired.window})"
-                )
-            if not times:
-                out.print(f"{period}: the schedule has no run that reports it; skipped")
-                continue
-            ranges[period] = (times[0] - timedelta(seconds=1), times[0] + timedelta(seconds=1))
-        else:
-            start = datetime.combine(due, datetime.min.time(), zone)
-            end = datetime.combine(after, datetime.min.time(), zone)
-            ranges[period] = (start - timedelta(seconds=1), end - timedelta(seconds=1))
+    plan = plan_backfill(config, ritual_id, first, last, now=now, task_queue=task_queue)
+    for period in plan.skipped:
+        out.print(f"{period}: the schedule has no run that reports it; skipped")
+    ranges = plan.ranges
     handle = await existing(client, ritual_id)
     jitter = parse_duration(ritual.schedule.jitter if ritual.schedule else "0s")
     if not ranges:

@@ -1,5 +1,11 @@
-"""What the ``schedule`` commands do with their arguments: check them against the config, then
-connect and call the command in ``schedules.commands`` or the view in ``schedules.views``."""
+"""What the ``schedule`` commands do with their arguments, before and after connecting.
+
+Whatever the config can answer is checked first: the config itself (holiday calendars too), that
+the ritual exists and has a schedule, and for ``backfill`` its periods and their range
+(``commands.plan_backfill``). A mistake there is a ``UsageError`` even with no server up. Only
+then does a handler connect and call the command in ``schedules.commands`` or the view in
+``schedules.views``, which report what only the server knows, such as a schedule never synced.
+"""
 
 from __future__ import annotations
 
@@ -70,6 +76,7 @@ async def backfill(args: argparse.Namespace, context: CliContext) -> int:
     period_type = ritual.ritual_kind.period
     first = period_argument(period_type, args.first, timezone, "--from")
     last = period_argument(period_type, args.last, timezone, "--to")
+    commands.plan_backfill(config, ritual.id, first, last)  # a range it cannot run: say so now
     client = await context.connect()
     return await commands.backfill(
         client, config, ritual.id, first, last, console(), wait=not args.no_wait
