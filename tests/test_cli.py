@@ -120,3 +120,23 @@ def test_preview_renders_every_audience(capsys: pytest.CaptureFixture[str], tmp_
     assert audiences == {p.stem for p in folder.glob("*.json")}
     assert "leadership: KPI report: October 2026" in out
     assert "£491,310" in (folder / "leadership.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("report.txt", "--out {tmp}/report.txt: is a file, not a folder"),
+        ("report.txt/emails", "--out {tmp}/report.txt/emails: Not a directory"),
+        ("", "--out {tmp}: cannot write {tmp}/preview-monthly-kpi-report-2026-10: File exists"),
+    ],
+    ids=["a file", "under a file", "its run folder a file"],
+)
+def test_preview_to_a_folder_it_cannot_write_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, out: str, message: str
+) -> None:
+    """`preview --out` naming a file, or a folder it cannot write in: exit 2, one line."""
+    (tmp_path / "report.txt").write_text("not a folder")
+    (tmp_path / "preview-monthly-kpi-report-2026-10").write_text("not a folder either")
+    argv = ["preview", "monthly-kpi-report", "--period", "2026-10", "--out", str(tmp_path / out)]
+    code, _, err = run_cli(capsys, *argv, "--config", str(EXAMPLE_CONFIG))
+    assert (2, f"opsrhythm: {message.format(tmp=tmp_path)}\n") == (code, err)

@@ -84,7 +84,21 @@ def preview_command(args: argparse.Namespace, context: CliContext) -> int:
     if ritual.ritual_kind is not KPI_REPORT:
         raise UsageError(f"ritual {ritual.id!r} is not a KPI report (kind {ritual.kind})")
     period = period_argument(Month, args.period, config.organization.timezone)
-    return preview(config, ritual.id, period, Path(args.out))
+    out = Path(args.out)
+    writable_folder(out)  # before the sources are queried, not after
+    return preview(config, ritual.id, period, out)
+
+
+def writable_folder(out: Path) -> None:
+    """``--out``, made if missing; a ``UsageError`` naming it when files cannot be written there."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except FileExistsError:
+        raise UsageError(f"--out {out}: is a file, not a folder") from None
+    except OSError as error:
+        raise UsageError(f"--out {out}: {error.strerror or error}") from None
 
 
 def preview(config: PlatformConfig, ritual_id: str, period: Month, out: Path) -> int:
@@ -116,9 +130,13 @@ def preview(config: PlatformConfig, ritual_id: str, period: Month, out: Path) ->
     figures = analyse_report(plan, period, series, errors)
     renderer = ReportRenderer(resources.templates_dir(), out)
     workflow_id = f"preview-{run_workflow_id(ritual_id, str(period))}"
-    report = renderer.render_report(
-        RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures)
-    )
+    try:
+        report = renderer.render_report(
+            RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures)
+        )
+    except OSError as error:
+        where = error.filename or out
+        raise UsageError(f"--out {out}: cannot write {where}: {error.strerror or error}") from None
     for message in report.messages:
         print(f"{message.audience_id}: {message.subject}")
     print(f"Rendered to {report.archive_location} (open report.html)")
