@@ -46,8 +46,8 @@ def load_config(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        hint = "" if explicit else f" (pass --config FILE or set {CONFIG_ENV})"
-        raise ConfigError(str(path), [ConfigProblem("file", f"not found{hint}")]) from None
+        problem = ConfigProblem("file", f"not found{_not_found_hint(explicit)}")
+        raise ConfigError(str(path), [problem]) from None
     except OSError as error:
         raise ConfigError(
             str(path), [ConfigProblem("file", error.strerror or str(error))]
@@ -55,6 +55,15 @@ def load_config(
     return parse_config(
         text, source=str(path), base_dir=path.resolve().parent, check_calendars=check_calendars
     )
+
+
+def _not_found_hint(explicit: str | os.PathLike[str] | None) -> str:
+    """Where the missing file's name came from, unless the user just typed it."""
+    if explicit:
+        return ""
+    if os.environ.get(CONFIG_ENV):
+        return f" (named by ${CONFIG_ENV})"
+    return f" (pass --config FILE or set {CONFIG_ENV})"
 
 
 def parse_config(

@@ -68,6 +68,18 @@ def test_missing_default_config(
     ) == (code, err)
 
 
+def test_missing_config_named_by_the_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$OPSRHYTHM_CONFIG naming no file: the message says where the name came from."""
+    monkeypatch.setenv("OPSRHYTHM_CONFIG", str(tmp_path / "gone.yaml"))
+    code, _, err = run_cli(capsys, "validate")
+    assert (2, f"{tmp_path}/gone.yaml: file: not found (named by $OPSRHYTHM_CONFIG)\n") == (
+        code,
+        err,
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
