@@ -25,7 +25,6 @@ from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import public_url, signer_from_environment
 from opsrhythm.platform.approvals.rendering import ApprovalRenderer
 from opsrhythm.platform.config import PlatformConfig
-from opsrhythm.platform.ledger_keys import default_database_url
 from opsrhythm.platform.mail.contract import MailTransport
 from opsrhythm.platform.mail.transport import transport_from_environment
 from opsrhythm.platform.rendering import default_archive_dir, render_failure_notice
@@ -89,8 +88,9 @@ def build_worker(
 
 def _open_default_ledger() -> SendLedger:
     from opsrhythm.platform.ledger import SendLedger
+    from opsrhythm.platform.stores import open_in_activity
 
-    return SendLedger.from_url(default_database_url())
+    return open_in_activity(SendLedger.from_url)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, cast
 
 from activities.feedback import FeedbackActivities
 from activities.feedback_sla import FeedbackSlaActivities
-from opsrhythm.platform.ledger_keys import default_database_url
 from opsrhythm.platform.ritual_kind import WorkerContext, WorkerParts
 from opsrhythm.rituals.feedback.links import links_from_environment
 from workflows.feedback_sla import FeedbackSlaWorkflow
@@ -39,6 +38,7 @@ def worker_parts(context: WorkerContext) -> WorkerParts:
 
 def _open_feedback_ledger() -> FeedbackLedger:
     # SQLAlchemy loads on the first sweep or import, not at worker start.
+    from opsrhythm.platform.stores import open_in_activity
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 
-    return FeedbackLedger.from_url(default_database_url())
+    return open_in_activity(FeedbackLedger.from_url)
