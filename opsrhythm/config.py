@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, model_validator
 
 from opsrhythm.platform.config import PlatformConfig, RitualBase
+from opsrhythm.platform.ritual_kind import PeriodicKind
 from opsrhythm.registry import RITUAL_KINDS
 from opsrhythm.rituals.feedback.config import FeedbackSettings
 
 
 def _ritual_entry() -> Any:
-    models = [model for kind in RITUAL_KINDS if (model := kind.load_config_model())]
+    models = [k.load_config_model() for k in RITUAL_KINDS if isinstance(k, PeriodicKind)]
     if len(models) == 1:
         return models[0]
     return Annotated[Union[tuple(models)], Field(discriminator="kind")]  # noqa: UP007

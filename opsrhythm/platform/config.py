@@ -18,7 +18,7 @@ from opsrhythm.platform.kpi_config import CsvSource, HttpSource, Kpi, Source, Sq
 from opsrhythm.platform.schedules.config import Schedule
 
 if TYPE_CHECKING:
-    from opsrhythm.platform.ritual_kind import RitualKind
+    from opsrhythm.platform.ritual_kind import PeriodicKind
 
 
 class Organization(StrictModel):
@@ -56,7 +56,7 @@ class Audience(StrictModel):
 class RitualBase(StrictModel):
     """What every entry of ``rituals[]`` has; each kind adds its own fields and ``kind`` tag."""
 
-    ritual_kind: ClassVar[RitualKind]
+    ritual_kind: ClassVar[PeriodicKind]
     """The kind's registry entry: its workflow, period type and default templates."""
 
     id: Slug

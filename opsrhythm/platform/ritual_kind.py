@@ -37,32 +37,41 @@ class WorkerParts:
     activities: Sequence[Callable[..., Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RitualKind:
+    """What every kind declares: its name, its worker wiring and its commands."""
+
     kind: str
-    """The ``kind:`` tag of its ``rituals[]`` entries, and its name for ``worker --rituals``."""
-    description: str
-    period: PeriodType
-    """One run per period; the workflow id is ``<ritual id>-<period>``."""
-    workflow: str
-    """The workflow type a run, a schedule or a re-run starts, with ``RitualRunInput``."""
+    """Its name, and the ``kind:`` tag of its ``rituals[]`` entries if it has any."""
     worker: str
     """``module:function`` taking a ``WorkerContext`` and returning its ``WorkerParts``."""
-    templates: str | None = None
-    """Its email templates' folder under ``templates/``; a ritual's ``templates:`` overrides it."""
     commands: str | None = None
     """``module:attribute``: its tuple of CLI ``Command``s (a light module: no heavy imports)."""
-    show_result: str | None = None
-    """``module:function`` printing a finished run's result (``run --wait``); None: a line."""
-    config_model: str | None = None
-    """``module:class`` of its ``rituals[]`` entry; None for a kind set up by its own section."""
-
-    def load_config_model(self) -> type[RitualBase] | None:
-        return None if self.config_model is None else load(self.config_model)
 
     def worker_parts(self, context: WorkerContext) -> WorkerParts:
         parts: WorkerParts = load(self.worker)(context)
         return parts
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeriodicKind(RitualKind):
+    """A kind set up by ``rituals[]`` entries and run once per period: by ``opsrhythm run``, by
+    its schedule, or again after a failure."""
+
+    period: PeriodType
+    """The workflow id of a run is ``<ritual id>-<period>``."""
+    workflow: str
+    """The workflow type a run starts by name, with a ``RitualRunInput``."""
+    config_model: str
+    """``module:class`` of its ``rituals[]`` entry, a ``RitualBase`` subclass."""
+    templates: str | None = None
+    """Its email templates' folder under ``templates/``; a ritual's ``templates:`` overrides it."""
+    show_result: str | None = None
+    """``module:function`` printing a finished run's result (``run --wait``); None: a line."""
+
+    def load_config_model(self) -> type[RitualBase]:
+        model: type[RitualBase] = load(self.config_model)
+        return model
 
 
 def load(reference: str) -> Any:

@@ -20,7 +20,7 @@ from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform import resources
 from opsrhythm.platform.config import RitualBase
 from opsrhythm.platform.periods import IsoWeek
-from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext, WorkerParts
+from opsrhythm.platform.ritual_kind import PeriodicKind, WorkerContext, WorkerParts
 from opsrhythm.platform.schedules.config import Schedule
 from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
 from opsrhythm.platform.schedules.spec import SCHEDULED_RUN_WORKFLOW, desired_schedule
@@ -31,17 +31,17 @@ from tests.feedback.test_sla import RecordingTransport
 from tests.platform.checkin_workflow import CheckinWorkflow
 from workflows.scheduled_run import ScheduledRitualWorkflow
 
-CHECKIN = RitualKind(
+CHECKIN = PeriodicKind(
     kind="weekly_checkin",
-    description="A weekly check-in, plugged in by a test.",
     period=IsoWeek,
     workflow="CheckinWorkflow",
     worker="tests.platform.test_ritual_kinds:checkin_parts",
+    config_model="tests.platform.test_ritual_kinds:CheckinRitual",
 )
 
 
 class CheckinRitual(RitualBase):
-    ritual_kind: ClassVar[RitualKind] = CHECKIN
+    ritual_kind: ClassVar[PeriodicKind] = CHECKIN
     kind: Literal["weekly_checkin"]
 
 
@@ -69,7 +69,8 @@ def test_every_registered_kind_wires_its_workflow_and_unique_activities(
     for kind in RITUAL_KINDS:
         parts = kind.worker_parts(context)
         names = [_workflow_name(w) for w in parts.workflows]
-        assert kind.workflow in names, kind.kind
+        if isinstance(kind, PeriodicKind):
+            assert kind.workflow in names, kind.kind
         workflow_names += names
         activity_names += [_activity_name(a) for a in parts.activities]
     assert sorted(set(workflow_names)) == sorted(workflow_names)
@@ -78,7 +79,7 @@ def test_every_registered_kind_wires_its_workflow_and_unique_activities(
 
 def test_every_kind_with_templates_has_them() -> None:
     for kind in RITUAL_KINDS:
-        if kind.templates is not None:
+        if isinstance(kind, PeriodicKind) and kind.templates is not None:
             assert (resources.templates_dir() / kind.templates / "email.html").is_file(), kind.kind
 
 

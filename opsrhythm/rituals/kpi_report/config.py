@@ -9,12 +9,12 @@ from pydantic import Field
 
 from opsrhythm.platform.config import PlatformConfig, RitualBase
 from opsrhythm.platform.config_types import Slug
-from opsrhythm.platform.ritual_kind import RitualKind
+from opsrhythm.platform.ritual_kind import PeriodicKind
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 
 
 class KpiReportRitual(RitualBase):
-    ritual_kind: ClassVar[RitualKind] = KPI_REPORT
+    ritual_kind: ClassVar[PeriodicKind] = KPI_REPORT
 
     kind: Literal["kpi_report"]
     kpis: list[Slug] | None = Field(

@@ -1,11 +1,10 @@
 """The monthly KPI report's registry entry."""
 
 from opsrhythm.platform.periods import Month
-from opsrhythm.platform.ritual_kind import RitualKind
+from opsrhythm.platform.ritual_kind import PeriodicKind
 
-KPI_REPORT = RitualKind(
+KPI_REPORT = PeriodicKind(
     kind="kpi_report",
-    description="Each KPI for the month against target, emailed to every audience.",
     period=Month,
     workflow="KpiReportWorkflow",
     templates="kpi_report",
