@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import subprocess
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 import starter
+from opsrhythm.platform import temporal_runtime
+from opsrhythm.platform.approvals import client as approvals_client
+from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.temporal_runtime import find_binary
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -85,6 +91,36 @@ def test_status_needs_no_config_file(
     code, _, err = run_cli(capsys, "status")
     assert 1 == code
     assert err.startswith("opsrhythm: cannot reach Temporal")
+
+
+@pytest.mark.dev_server
+async def test_status_of_a_run_no_worker_serves_answers_in_time(
+    dev_server_env: WorkflowEnvironment,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`status ID` stops waiting for the run's status query after its timeout (not the
+    server's 30 s) and says the step is unavailable."""
+    monkeypatch.setattr(temporal_runtime, "STATUS_QUERY_TIMEOUT", timedelta(seconds=1))
+    monkeypatch.setattr(approvals_client, "QUERY_TIMEOUT", timedelta(seconds=1))
+
+    async def connect() -> Client:
+        return dev_server_env.client
+
+    context = dataclasses.replace(starter.context(), connect=connect)
+    unserved = f"unserved-{uuid.uuid4().hex[:8]}"
+    handle = await dev_server_env.client.start_workflow(
+        "KpiReportWorkflow", id=unserved, task_queue=unserved
+    )
+    try:
+        code = await asyncio.wait_for(
+            main_async(starter.commands(), ["status", unserved], context), timeout=15
+        )
+    finally:
+        await handle.terminate()
+    out, err = capsys.readouterr()
+    assert (1, f"{unserved}: (step unavailable)\n") == (code, out)
+    assert err.startswith(f"opsrhythm: Temporal did not answer for {unserved}: ")
 
 
 @pytest.mark.parametrize(

@@ -23,13 +23,14 @@ from opsrhythm.platform import search_attributes
 from opsrhythm.platform.cli import CliContext
 from opsrhythm.platform.cli_args import known_ritual, period_argument
 from opsrhythm.platform.models import RitualRunInput
-from opsrhythm.platform.ritual_kind import RitualKind, load
+from opsrhythm.platform.ritual_kind import PeriodicKind, load
 from opsrhythm.platform.runs import run_workflow_id
 from opsrhythm.platform.temporal_runtime import (
     TASK_QUEUE,
     TemporalUnavailable,
     check_search_attributes,
     client_with_worker,
+    query_status,
 )
 from opsrhythm.platform.terminal import console, print_json
 
@@ -52,7 +53,7 @@ async def run(args: argparse.Namespace, context: CliContext) -> int:
 
 async def start_run(
     client: Client,
-    kind: RitualKind,
+    kind: PeriodicKind,
     ritual_id: str,
     period: str,
     *,
@@ -102,7 +103,7 @@ async def start_run(
     return 0
 
 
-def _show_result(kind: RitualKind, workflow_id: str, result: Any) -> None:
+def _show_result(kind: PeriodicKind, workflow_id: str, result: Any) -> None:
     if kind.show_result is None:
         print(f"{workflow_id} completed")
     else:
@@ -130,7 +131,8 @@ async def status(args: argparse.Namespace, context: CliContext) -> int:
     client = await context.connect()
     if args.workflow_id is None:
         return await views.status(client, console(), as_json=args.json)
-    step = await run_step(client, args.workflow_id)
+    answer = await query_status(client, args.workflow_id)
+    step = str(answer["step"]) if "step" in answer else None
     if not args.json:
         print(f"{args.workflow_id}: {step or '(step unavailable)'}")
     approval = await approval_or_error(client, args.workflow_id)
@@ -140,13 +142,3 @@ async def status(args: argparse.Namespace, context: CliContext) -> int:
     else:
         print_approval(approval)
     return 0
-
-
-async def run_step(client: Client, workflow_id: str) -> str | None:
-    """The ritual's own ``status`` query step; None when it cannot answer."""
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        answer: Any = await handle.query("status")
-    except Exception:  # any failure here only costs the step, never the command
-        return None
-    return str(answer.get("step", "running")) if isinstance(answer, dict) else "running"

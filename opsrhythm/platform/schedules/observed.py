@@ -7,7 +7,7 @@ drawing it keeps the two outputs saying the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio.client import (
     Client,
@@ -15,8 +15,6 @@ from temporalio.client import (
     ScheduleActionResult,
     ScheduleDescription,
     WorkflowExecutionStatus,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
 )
 from temporalio.service import RPCError
 
@@ -29,6 +27,7 @@ from opsrhythm.platform.schedules.sync import (
     desired_schedules,
     managed_schedule_ids,
 )
+from opsrhythm.platform.temporal_runtime import query_status
 
 RUNNING_RITUALS = "ExecutionStatus = 'Running' AND Ritual IS NOT NULL"
 
@@ -125,7 +124,7 @@ async def running_rituals(client: Client) -> list[RunningRitual]:
     found = []
     async for execution in client.list_workflows(RUNNING_RITUALS):
         attributes = execution.typed_search_attributes
-        answer = await _query_status(client, execution.id, execution.run_id)
+        answer = await query_status(client, execution.id, execution.run_id)
         scheduled = execution.parent_id or execution.workflow_type == SCHEDULED_RUN_WORKFLOW
         found.append(
             RunningRitual(
@@ -138,12 +137,3 @@ async def running_rituals(client: Client) -> list[RunningRitual]:
             )
         )
     return found
-
-
-async def _query_status(client: Client, workflow_id: str, run_id: str | None) -> dict[str, object]:
-    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
-    try:
-        answer = await handle.query("status", rpc_timeout=timedelta(seconds=5))
-    except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
-        return {}
-    return answer if isinstance(answer, dict) else {}
