@@ -6,14 +6,22 @@ import dataclasses
 import os
 import subprocess
 import sys
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio import activity, workflow
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 import starter
 from opsrhythm.platform.cli import main_async
+from opsrhythm.platform.models import RitualRunInput
+from opsrhythm.platform.run_handlers import start_run
+from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from tests.conftest import EXAMPLE_CONFIG, REPO
 from tests.databases import sqlite_url
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
@@ -153,6 +161,44 @@ async def test_run_wait_reaches_the_server_through_the_contexts_connect(
     assert (0, "") == (code, err)
     assert "Workflow id: monthly-kpi-report-2026-07" in out
     assert 9 == len(list((clean_environment / "outbox").glob("*.eml")))
+
+
+@activity.defn(name="refuse_the_warehouse")
+async def refuse_the_warehouse() -> None:
+    raise ApplicationError("the warehouse refused the password", non_retryable=True)
+
+
+@workflow.defn(name="WarehouseRefusedWorkflow", sandboxed=False)
+class WarehouseRefusedWorkflow:
+    @workflow.run
+    async def run(self, input: RitualRunInput) -> None:
+        await workflow.execute_activity(
+            "refuse_the_warehouse", start_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@pytest.mark.dev_server
+async def test_run_wait_says_why_an_activity_failed_the_run(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run failed by an activity: `run --wait` prints the activity's reason, not Temporal's
+    "Activity task failed" wrapper."""
+    queue = f"refused-{uuid.uuid4().hex[:8]}"
+    kind = dataclasses.replace(KPI_REPORT, workflow="WarehouseRefusedWorkflow")
+    async with Worker(
+        dev_server_env.client,
+        task_queue=queue,
+        workflows=[WarehouseRefusedWorkflow],
+        activities=[refuse_the_warehouse],
+    ):
+        code = await start_run(
+            dev_server_env.client, kind, queue, "2026-10", wait=True, task_queue=queue
+        )
+    out = capsys.readouterr().out
+    assert (1, f"opsrhythm: {queue}-2026-10 failed: the warehouse refused the password\n") == (
+        code,
+        out.splitlines(keepends=True)[-1],
+    )
 
 
 def test_unreachable_server_is_one_line(

