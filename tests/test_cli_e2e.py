@@ -57,6 +57,19 @@ def test_demo_writes_an_email_per_audience(
 
 
 @pytest.mark.dev_server
+def test_demo_writes_to_the_workers_outbox(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo reads OPSRHYTHM_OUTBOX as the worker's transport does (trimmed), so its emails
+    land in the same folder."""
+    monkeypatch.setenv("OPSRHYTHM_OUTBOX", f" {clean_environment / 'mail'} ")
+    assert 0 == starter.main(["demo"])
+    out = capsys.readouterr().out
+    assert f"Emails: {clean_environment / 'mail'} (open index.html" in out
+    assert 9 == len(list((clean_environment / "mail").glob("*.eml")))
+
+
+@pytest.mark.dev_server
 def test_run_wait_sends_through_sendgrid_once(
     clean_environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

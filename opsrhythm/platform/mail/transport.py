@@ -38,5 +38,10 @@ def transport_from_environment(
         return SendGridTransport(
             api_key, settings, host=env.get(SENDGRID_HOST_ENV, "").strip() or None
         )
-    directory = outbox_dir or Path(env.get(OUTBOX_ENV, "").strip() or DEFAULT_OUTBOX)
-    return OutboxTransport(directory, settings)
+    return OutboxTransport(outbox_dir or outbox_dir_from_environment(env), settings)
+
+
+def outbox_dir_from_environment(environ: Mapping[str, str] | None = None) -> Path:
+    """The outbox folder: ``OPSRHYTHM_OUTBOX``, else ``./outbox``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(OUTBOX_ENV, "").strip() or DEFAULT_OUTBOX)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
@@ -16,15 +15,12 @@ from opsrhythm.platform.cli import CliContext
 from opsrhythm.platform.cli_args import known_ritual, period_argument
 from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.config import PlatformConfig
+from opsrhythm.platform.mail.transport import outbox_dir_from_environment
 from opsrhythm.platform.periods import Month
 from opsrhythm.platform.run_handlers import start_run
 from opsrhythm.platform.temporal_runtime import WorkerFactory, embedded_server
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from opsrhythm.rituals.kpi_report.models import KpiReportResult
-
-
-def outbox_dir() -> Path:
-    return Path(os.environ.get("OPSRHYTHM_OUTBOX") or "outbox")
 
 
 async def demo_command(args: argparse.Namespace, context: CliContext) -> int:
@@ -39,7 +35,7 @@ async def demo(config: PlatformConfig, period: Month, worker_factory: WorkerFact
     from opsrhythm.platform.ledger import SendLedger
     from opsrhythm.platform.mail.outbox import OutboxTransport
 
-    outbox = outbox_dir()
+    outbox = outbox_dir_from_environment()  # where the worker's transport writes, too
     ritual_id = config.rituals[0].id
     # A throwaway ledger: each demo is a fresh run on a fresh in-memory server.
     with tempfile.TemporaryDirectory(prefix="opsrhythm-demo-") as scratch:
