@@ -18,7 +18,6 @@ from temporalio.worker import Replayer
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.outbox import OutboxTransport
-from opsrhythm.platform.periods import Month
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE
 from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
 from tests.conftest import EXAMPLE_CONFIG
@@ -101,7 +100,8 @@ async def test_status_query_and_search_attributes(
     dev_server_env: WorkflowEnvironment, example_config: OpsRhythmConfig, tmp_path: Path
 ) -> None:
     """A finished run answers the status query and is found by its Ritual and Period."""
-    from opsrhythm.rituals.kpi_report.commands import start
+    from opsrhythm.platform.run_handlers import start_run
+    from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 
     config = example_config
     task_queue_worker = build_worker(
@@ -112,10 +112,12 @@ async def test_status_query_and_search_attributes(
         archive_dir=tmp_path / "archive",
     )
     async with task_queue_worker:
-        assert 0 == await start(
-            dev_server_env.client, "monthly-kpi-report", Month(2026, 9), wait=True
+        assert 0 == await start_run(
+            dev_server_env.client, KPI_REPORT, "monthly-kpi-report", "2026-09", wait=True
         )
-        again = await start(dev_server_env.client, "monthly-kpi-report", Month(2026, 9), wait=False)
+        again = await start_run(
+            dev_server_env.client, KPI_REPORT, "monthly-kpi-report", "2026-09", wait=False
+        )
         handle = dev_server_env.client.get_workflow_handle("monthly-kpi-report-2026-09")
         status = await handle.query(KpiReportWorkflow.status)
     assert 1 == again

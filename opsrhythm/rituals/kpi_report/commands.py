@@ -7,7 +7,6 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.platform import resources
@@ -16,7 +15,7 @@ from opsrhythm.platform.cli_args import known_ritual, period_argument
 from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.mail.transport import outbox_dir_from_environment
-from opsrhythm.platform.periods import Month
+from opsrhythm.platform.periods import IsoWeek, Month, Quarter
 from opsrhythm.platform.run_handlers import start_run
 from opsrhythm.platform.temporal_runtime import WorkerFactory, embedded_server
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
@@ -25,11 +24,13 @@ from opsrhythm.rituals.kpi_report.models import KpiReportResult
 
 async def demo_command(args: argparse.Namespace, context: CliContext) -> int:
     config = context.configs.load(str(resources.example_config()))
-    period = period_argument(Month, args.period, config.organization.timezone)
+    period = period_argument(KPI_REPORT.period, args.period, config.organization.timezone)
     return await demo(config, period, context.worker_factory)
 
 
-async def demo(config: PlatformConfig, period: Month, worker_factory: WorkerFactory) -> int:
+async def demo(
+    config: PlatformConfig, period: Month | Quarter | IsoWeek, worker_factory: WorkerFactory
+) -> int:
     """The example company's report on an embedded server, into the local outbox."""
     from opsrhythm.platform.db.migrate import upgrade
     from opsrhythm.platform.ledger import SendLedger
@@ -46,21 +47,17 @@ async def demo(config: PlatformConfig, period: Month, worker_factory: WorkerFact
             print(f"Temporal Web UI: {server.ui_url}  (server {server.address})")
             transport = OutboxTransport(outbox, config.email)
             async with worker_factory(server.client, config, transport=transport, ledger=ledger):
-                code = await start(server.client, ritual_id, period, wait=True)
+                code = await start_run(server.client, KPI_REPORT, ritual_id, str(period), wait=True)
     if code == 0:
         print(f"Emails: {outbox.resolve()} (open index.html, or any .eml in a mail client)")
     return code
 
 
-async def start(client: Client, ritual_id: str, period: Month, *, wait: bool) -> int:
-    """Start (or join) one report: the generic ``start_run`` for this kind."""
-    return await start_run(client, KPI_REPORT, ritual_id, str(period), wait=wait)
-
-
 def print_result(result: object) -> None:
     """A finished report: where it is archived and each audience's deliveries."""
     result = KpiReportResult.model_validate(result)
-    print(f"Report for {Month.parse(result.period).label}: archived at {result.archive_location}")
+    label = KPI_REPORT.period.parse(result.period).label
+    print(f"Report for {label}: archived at {result.archive_location}")
     for delivery in result.deliveries:
         print(
             f"  {delivery.audience_id}: {len(delivery.sent)} sent, "
@@ -79,7 +76,8 @@ def preview_command(args: argparse.Namespace, context: CliContext) -> int:
     ritual = known_ritual(config, args.ritual)
     if ritual.ritual_kind is not KPI_REPORT:
         raise UsageError(f"ritual {ritual.id!r} is not a KPI report (kind {ritual.kind})")
-    period = period_argument(Month, args.period, config.organization.timezone)
+    period = period_argument(KPI_REPORT.period, args.period, config.organization.timezone)
+    assert isinstance(period, Month), "the report's figures (kpi_math) are monthly"
     out = Path(args.out)
     writable_folder(out)  # before the sources are queried, not after
     return preview(config, ritual.id, period, out)
