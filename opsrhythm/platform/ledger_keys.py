@@ -9,9 +9,14 @@ from pathlib import Path
 DATABASE_URL_ENV = "OPSRHYTHM_DATABASE_URL"
 
 
+def configured_database_url() -> str | None:
+    """``$OPSRHYTHM_DATABASE_URL`` when set to something other than blanks, else None."""
+    return os.environ.get(DATABASE_URL_ENV, "").strip() or None
+
+
 def default_database_url() -> str:
     """``$OPSRHYTHM_DATABASE_URL``, else a SQLite file under ./.opsrhythm (created if missing)."""
-    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    url = configured_database_url()
     if url:
         return url
     Path(".opsrhythm").resolve().mkdir(parents=True, exist_ok=True)

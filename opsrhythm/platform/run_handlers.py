@@ -22,6 +22,12 @@ from temporalio.service import RPCError
 from opsrhythm.platform import search_attributes
 from opsrhythm.platform.cli import CliContext
 from opsrhythm.platform.cli_args import known_ritual, period_argument
+from opsrhythm.platform.cli_errors import UsageError
+from opsrhythm.platform.ledger_keys import (
+    DATABASE_URL_ENV,
+    configured_database_url,
+    embedded_database_url,
+)
 from opsrhythm.platform.models import RitualRunInput
 from opsrhythm.platform.ritual_kind import PeriodicKind, load
 from opsrhythm.platform.runs import run_workflow_id
@@ -113,12 +119,27 @@ async def worker(args: argparse.Namespace, context: CliContext) -> int:
     from opsrhythm.platform.db.startup import startup_check
 
     config = context.config(args)
+    _refuse_the_implicit_database()
     startup_check()  # an old schema is refused now, in one line, not at the first activity
     client = await context.connect()
     address = client.service_client.config.target_host
     print(f"Worker polling task queue {TASK_QUEUE!r} on {address}", flush=True)
     await context.worker_factory(client, config).run()
     return 0
+
+
+def _refuse_the_implicit_database() -> None:
+    """A worker always serves a Temporal server it did not start, where runs outlive it: a
+    ledger in ./.opsrhythm would be another ledger after a restart from another directory (or
+    on another host), and every email in flight would go out twice. ``run --wait`` and ``demo``
+    without TEMPORAL_ADDRESS start their own server and die with it, so they keep the default."""
+    if configured_database_url() is None:
+        raise UsageError(
+            f"worker: set {DATABASE_URL_ENV} (a PostgreSQL URL, or an absolute SQLite path such "
+            f"as {embedded_database_url()}): the default ./.opsrhythm/opsrhythm.db depends on "
+            "the directory the worker starts in, so a worker started elsewhere would send "
+            "emails again"
+        )
 
 
 async def status(args: argparse.Namespace, context: CliContext) -> int:
