@@ -21,6 +21,7 @@ from opsrhythm.platform import cli
 from opsrhythm.platform.approvals.cli import COMMANDS as APPROVAL_COMMANDS
 from opsrhythm.platform.cli import CliContext, Command, Declaration
 from opsrhythm.platform.db.cli import COMMANDS as DB_COMMANDS
+from opsrhythm.platform.ledger_cli import COMMANDS as LEDGER_COMMANDS
 from opsrhythm.platform.ritual_kind import load
 from opsrhythm.platform.run_cli import COMMANDS as RUN_COMMANDS
 from opsrhythm.platform.schedules.cli import COMMANDS as SCHEDULE_COMMANDS
@@ -69,7 +70,13 @@ APP_COMMANDS: tuple[Declaration, ...] = (
         config=False,
     ),
 )
-PLATFORM_COMMANDS = (*RUN_COMMANDS, *SCHEDULE_COMMANDS, *APPROVAL_COMMANDS, *DB_COMMANDS)
+PLATFORM_COMMANDS = (
+    *RUN_COMMANDS,
+    *SCHEDULE_COMMANDS,
+    *APPROVAL_COMMANDS,
+    *DB_COMMANDS,
+    *LEDGER_COMMANDS,
+)
 WEB_COMMANDS = (
     Command(
         "web",

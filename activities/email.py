@@ -1,7 +1,9 @@
 """Email activities: send a rendered email to an audience, and a failure notice to the owner.
 
-Every recipient goes through the send ledger (claim, send, mark sent), in steps of at most one
-provider request, so a retried activity or a replayed workflow never emails anyone twice.
+Every recipient goes through the send ledger (claim, send, mark sent) in steps of one provider
+request, each claimed just before its request, so a retried activity or a replayed workflow
+never emails anyone twice and a killed worker leaves at most one step's outcome unknown. The
+result counts the whole run: recipients an earlier attempt sent are reported as sent.
 Sync activities, run in the worker's thread pool: the SendGrid client and SQLAlchemy both block.
 """
 
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,10 +38,9 @@ from opsrhythm.platform.models import (
     Recipient,
     RenderedEmail,
     SendEmailInput,
-    SkippedRecipient,
+    UnknownRecipient,
 )
 
-ALREADY_SENT = "already sent"
 OWNER_AUDIENCE = "owner"
 FAILURE_NOTICE = "failure-notice"
 
@@ -101,37 +101,36 @@ class EmailActivities:
             MessageKey(args["workflow_id"], args["audience"], args["message"], r.email): r
             for r in unique_recipients(recipients)
         }
-        claim = self._ledger.claim(list(by_key), transport=self._transport.name)
         result = DeliveryResult(
             audience_id=args["audience"],
             message_kind=args["message"],
             transport=self._transport.name,
         )
-        result.skipped += [
-            SkippedRecipient(email=by_key[key].email, reason=ALREADY_SENT)
-            for key in claim.already_sent
-        ]
-        result.skipped += [
-            SkippedRecipient(email=by_key[key].email, reason=_in_doubt(since))
-            for key, since in claim.in_flight
-        ]
-        pending = claim.claimed
-        for start in range(0, len(pending), MAX_RECIPIENTS_PER_REQUEST):
-            step = pending[start : start + MAX_RECIPIENTS_PER_REQUEST]
-            untried = pending[start + MAX_RECIPIENTS_PER_REQUEST :]
-            try:
-                self._transport.send(message, [by_key[key] for key in step], tags)
-            except ApplicationError as error:
-                # An unknown outcome keeps this step in 'sending': never resent, only reported.
-                definite = error.type != OUTCOME_UNKNOWN
-                self._ledger.release(step + untried if definite else untried, str(error))
-                raise
-            except BaseException:
-                # Anything else (a bug, a cancellation) may have struck after the request left.
-                self._ledger.release(untried, "not attempted: an earlier step failed")
-                raise
-            self._ledger.mark_sent(step)
-            result.sent += [by_key[key].email for key in step]
+        keys = list(by_key)
+        for start in range(0, len(keys), MAX_RECIPIENTS_PER_REQUEST):
+            # Claimed just before its request: a crash can leave only this step in doubt.
+            claim = self._ledger.claim(
+                keys[start : start + MAX_RECIPIENTS_PER_REQUEST], transport=self._transport.name
+            )
+            # Sent by an earlier attempt of this run: part of this run's deliveries.
+            result.sent += [by_key[key].email for key in claim.already_sent]
+            result.unknown += [
+                UnknownRecipient(email=by_key[key].email, since=since)
+                for key, since in claim.in_flight
+            ]
+            step = claim.claimed
+            if step:
+                # Anything but a definite failure (a bug, a cancellation, a kill) may strike after
+                # the request left: the step stays 'sending', and later steps are not yet claimed.
+                try:
+                    self._transport.send(message, [by_key[key] for key in step], tags)
+                except ApplicationError as error:
+                    # An unknown outcome keeps this step in 'sending': never resent, only reported.
+                    if error.type != OUTCOME_UNKNOWN:
+                        self._ledger.release(step, str(error))
+                    raise
+                self._ledger.mark_sent(step)
+                result.sent += [by_key[key].email for key in step]
             activity.heartbeat(len(result.sent))
         return result
 
@@ -163,11 +162,3 @@ def _custom_args(
         "workflow_id": workflow_id,
         "message": message_kind,
     }
-
-
-def _in_doubt(since: datetime) -> str:
-    return (
-        f"outcome unknown: another attempt started sending at {since:%Y-%m-%d %H:%M:%S} UTC and "
-        "recorded no result (it stopped mid-send or is still running); not resent, to avoid "
-        "a duplicate: check the provider's activity feed"
-    )

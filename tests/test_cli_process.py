@@ -27,7 +27,12 @@ DATABASE_ONLY = [
     ["feedback", "rules", "test", "Refund the invoice"],
     ["feedback", "merge", "fb-nothing", "--into", "fb-nowhere"],
     ["validate"],
+    ["ledger", "unknown"],
+    ["ledger", "unknown", "--json"],
+    ["ledger", "resolve", "no-such-run", "--resend"],
 ]
+# Exit codes other than 0: a merge of unknown items, a resolve with nothing to settle.
+EXIT_CODES = {"merge": 2, "resolve": 1}
 # Each command in turn in one process; after each: its exit code and whether temporalio is loaded.
 PROBE = """
 import json, sys, starter
@@ -38,7 +43,8 @@ for argv in json.loads(sys.argv[1]):
 
 
 def test_database_commands_never_load_temporal(tmp_path: Path) -> None:
-    """Intake in-process, the views, merges and validate run without importing temporalio."""
+    """Intake in-process, the views, merges, validate and the ledger commands run without
+    importing temporalio."""
     environment = {
         k: v for k, v in os.environ.items() if k not in ("OPSRHYTHM_DATABASE_URL", "PYTHONPATH")
     }
@@ -52,7 +58,7 @@ def test_database_commands_never_load_temporal(tmp_path: Path) -> None:
         check=True,
     )
     reports = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("[")]
-    expected = [[argv[:2], 2 if "merge" in argv else 0, False] for argv in DATABASE_ONLY]
+    expected = [[argv[:2], EXIT_CODES.get(argv[:2][-1], 0), False] for argv in DATABASE_ONLY]
     assert expected == reports, done.stderr
 
 

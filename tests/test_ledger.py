@@ -120,6 +120,48 @@ def test_racing_workers_each_claim_a_key_at_most_once(ledger: SendLedger) -> Non
     assert sorted(wanted, key=str) == sorted(handed_out, key=str)
 
 
+def test_unknown_lists_only_rows_left_sending(ledger: SendLedger) -> None:
+    """Rows left 'sending' are listed with their claim time; sent and failed rows are not."""
+    wanted = keys(4)
+    ledger.claim(wanted)
+    ledger.mark_sent(wanted[:1])
+    ledger.release(wanted[1:2], "SendGrid server error (500)")
+    unknown = ledger.unknown()
+    assert (wanted[2:], True) == (
+        sorted((row.key for row in unknown), key=str),
+        all(row.since.tzinfo is not None for row in unknown),
+    )
+
+
+def test_resolve_resend_makes_unknown_rows_claimable(ledger: SendLedger) -> None:
+    """--resend: the next claim hands the keys out again."""
+    wanted = keys(2)
+    ledger.claim(wanted)
+    settled = ledger.resolve(wanted[0].workflow_id, None, resend=True, note="operator")
+    assert (wanted, wanted, []) == (settled, ledger.claim(wanted).claimed, [])
+
+
+def test_resolve_mark_sent_records_the_chosen_rows_as_sent(ledger: SendLedger) -> None:
+    """--mark-sent with emails: those rows become sent, the others stay unknown."""
+    wanted = keys(3)
+    ledger.claim(wanted)
+    ledger.resolve(wanted[0].workflow_id, ["P0@acme.test"], resend=False, note="operator")
+    assert {wanted[0]: "sent", wanted[1]: "sending", wanted[2]: "sending"} == ledger.statuses(
+        wanted
+    )
+
+
+def test_resolve_leaves_other_runs_and_settled_rows_alone(ledger: SendLedger) -> None:
+    """Only the named run's 'sending' rows change: a sent row is never made claimable."""
+    october, november = keys(2), keys(1, "monthly-kpi-report-2026-11")
+    ledger.claim([*october, *november])
+    ledger.mark_sent(october[:1])
+    ledger.resolve(october[0].workflow_id, None, resend=True, note="operator")
+    assert {october[0]: "sent", october[1]: "failed", november[0]: "sending"} == (
+        ledger.statuses([*october, *november])
+    )
+
+
 def test_default_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """OPSRHYTHM_DATABASE_URL wins over the local SQLite file."""
     monkeypatch.setenv(DATABASE_URL_ENV, POSTGRES_URL)

@@ -4,7 +4,8 @@ SendGrid's Mail Send has no idempotency key, so duplicate protection lives here.
 claimed ('sending') before the request and marked 'sent' after it; a definite failure releases
 the row ('failed', claimable again). A row left in 'sending' means an attempt stopped with the
 outcome unknown: it is reported and never resent, because a visible gap can be fixed by a person
-and a duplicate cannot be unsent. Works on SQLite and PostgreSQL.
+and a duplicate cannot be unsent. ``unknown()`` lists such rows and ``resolve()`` settles them
+for an operator (``opsrhythm ledger``). Works on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from opsrhythm.platform.db.startup import open_engine
 from opsrhythm.platform.ledger_keys import DATABASE_URL_ENV, MessageKey, default_database_url
 
-__all__ = ["DATABASE_URL_ENV", "Claim", "MessageKey", "SendLedger", "default_database_url"]
+__all__ = [
+    "DATABASE_URL_ENV",
+    "Claim",
+    "MessageKey",
+    "SendLedger",
+    "UnknownOutcome",
+    "default_database_url",
+]
 
 DEFAULT_TABLE = "opsrhythm_send_ledger"
 Status = Literal["sending", "sent", "failed"]
@@ -43,6 +51,14 @@ class Claim:
     already_sent: list[MessageKey]
     in_flight: list[tuple[MessageKey, datetime]]
     """Left in 'sending' by an attempt that stopped (or is still running), with the time."""
+
+
+@dataclass(frozen=True)
+class UnknownOutcome:
+    """A row left 'sending': its request may or may not have reached the recipient."""
+
+    key: MessageKey
+    since: datetime
 
 
 class SendLedger:
@@ -114,6 +130,50 @@ class SendLedger:
         with self.engine.connect() as conn:
             rows = self._rows(conn, list(keys))
         return {key: cast(Status, row.status) for key, row in rows.items()}
+
+    def unknown(self) -> list[UnknownOutcome]:
+        """Every row left 'sending', oldest first."""
+        t = self.table
+        query = (
+            sa.select(t).where(t.c.status == "sending").order_by(t.c.updated_at, *t.c[_KEY_COLUMNS])
+        )
+        with self.engine.connect() as conn:
+            return [
+                UnknownOutcome(
+                    MessageKey(*(getattr(row, c) for c in _KEY_COLUMNS)), _aware(row.updated_at)
+                )
+                for row in conn.execute(query)
+            ]
+
+    def resolve(
+        self, workflow_id: str, emails: Sequence[str] | None, *, resend: bool, note: str
+    ) -> list[MessageKey]:
+        """Settle a workflow's 'sending' rows (only ``emails``' if given) and return their keys.
+
+        ``resend`` makes them claimable again (a re-run sends them); otherwise they are recorded
+        as sent. Rows in any other state are left alone.
+        """
+        t = self.table
+        where = sa.and_(t.c.workflow_id == workflow_id, t.c.status == "sending")
+        with self.engine.begin() as conn:
+            rows = conn.execute(sa.select(*t.c[_KEY_COLUMNS]).where(where)).all()
+            wanted = None if emails is None else {e.strip().lower() for e in emails}
+            keys = sorted(
+                (MessageKey(*row) for row in rows if wanted is None or row.email in wanted),
+                key=_ORDER,
+            )
+            values = {
+                "status": "failed" if resend else "sent",
+                "detail": note[:_DETAIL_LIMIT],
+                "updated_at": datetime.now(UTC),
+            }
+            for group, chosen in _grouped(keys):
+                conn.execute(
+                    sa.update(t)
+                    .where(self._matching(group, chosen), t.c.status == "sending")
+                    .values(**values)
+                )
+        return keys
 
     def _set_status(
         self, keys: Sequence[MessageKey], status: Status, detail: str, when: sa.ColumnElement[bool]

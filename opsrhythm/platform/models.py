@@ -7,6 +7,7 @@ that running workflows keep decoding.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -69,13 +70,25 @@ class FailedRecipient(BaseModel):
     error: str
 
 
+class UnknownRecipient(BaseModel):
+    """A recipient whose request left without a known outcome: neither resent nor counted sent."""
+
+    email: str
+    since: datetime
+    """When the attempt that sent it claimed it (UTC)."""
+
+
 class DeliveryResult(BaseModel):
+    """The whole run's deliveries to one audience, counting every attempt's, not only the last."""
+
     audience_id: str
     message_kind: str
     transport: Literal["outbox", "sendgrid"] | None = None
     sent: list[str] = Field(default_factory=list)
     skipped: list[SkippedRecipient] = Field(default_factory=list)
     failed: list[FailedRecipient] = Field(default_factory=list)
+    unknown: list[UnknownRecipient] = Field(default_factory=list)
+    """Left 'sending' by an attempt that stopped mid-request: see ``opsrhythm ledger unknown``."""
 
 
 class FailureNoticeInput(BaseModel):
