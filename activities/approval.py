@@ -9,6 +9,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.progress import heartbeat
 from opsrhythm.platform.approvals.models import (
     RENDER_APPROVAL_EMAILS,
     RENDER_APPROVAL_NOTICE,
@@ -26,9 +27,13 @@ class ApprovalActivities:
 
     @activity.defn(name=RENDER_APPROVAL_EMAILS.name)
     def render_approval_emails(self, input: ApprovalEmailInput) -> ApprovalEmails:
-        """One request, reminder or escalation email per recipient, each with its own links."""
+        """One request, reminder or escalation email per recipient, each with its own links.
+
+        Heartbeats after each recipient's email, with how many are done (never their address:
+        heartbeat details are shown in the UI).
+        """
         try:
-            return self._renderer.render_emails(input)
+            return self._renderer.render_emails(input, heartbeat)
         except RenderError as error:
             raise ApplicationError(str(error), type="RenderError", non_retryable=True) from None
 

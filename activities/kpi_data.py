@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.progress import heartbeat
 from opsrhythm.platform.approvals.plan import approval_plan
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.kpi_config import CsvSource, SqlSource
@@ -14,6 +15,8 @@ from opsrhythm.rituals.kpi_report.config import KpiReportRitual
 from opsrhythm.rituals.kpi_report.models import (
     GATHER_SOURCE,
     PLAN_REPORT,
+    SOURCE_ERROR,
+    SOURCE_UNAVAILABLE,
     AudiencePlan,
     GatherSourceInput,
     KpiPlan,
@@ -93,19 +96,27 @@ class KpiDataActivities:
 
     @activity.defn(name=GATHER_SOURCE.name)
     def gather_source(self, input: GatherSourceInput) -> SourceValues:
-        """Every requested KPI of one source, for every requested month."""
+        """Every requested KPI of one source, for every requested month.
+
+        Heartbeats after each KPI (each month for HTTP), so a lost worker is noticed within
+        the heartbeat timeout. A KPI that cannot be read is returned in ``errors``; only a
+        source that cannot be read at all fails the activity: ``SourceError`` when a retry
+        cannot help, ``SourceUnavailable`` when it may.
+        """
         source = self._config.source(input.source_id)
         kpis = [self._config.kpi(kpi_id) for kpi_id in input.kpi_ids]
         months = [Month.parse(period) for period in input.periods]
         try:
             if isinstance(source, SqlSource):
-                values = self._sql.read(source, kpis, months)
+                reading = self._sql.read(source, kpis, months, heartbeat)
             elif isinstance(source, CsvSource):
-                values = read_csv(source, self._config.base_dir, kpis, months)
+                reading = read_csv(source, self._config.base_dir, kpis, months, heartbeat)
             else:
-                values = read_http(source, kpis, months)
+                reading = read_http(source, kpis, months, heartbeat)
         except SourceError as error:
             raise ApplicationError(
-                str(error), type="SourceError", non_retryable=error.permanent
+                str(error),
+                type=SOURCE_ERROR if error.permanent else SOURCE_UNAVAILABLE,
+                non_retryable=error.permanent,
             ) from None
-        return SourceValues(source_id=source.id, values=values)
+        return SourceValues(source_id=source.id, values=reading.values, errors=reading.errors)

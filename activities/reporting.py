@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.progress import heartbeat
 from opsrhythm.platform.rendering import RenderError
 from opsrhythm.rituals.kpi_report.models import RENDER_REPORT, RenderedReport, RenderReportInput
 from opsrhythm.rituals.kpi_report.rendering import ReportRenderer
@@ -16,9 +17,12 @@ class ReportingActivities:
 
     @activity.defn(name=RENDER_REPORT.name)
     def render_report(self, input: RenderReportInput) -> RenderedReport:
-        """Sync on purpose: chart drawing is CPU-bound, so it runs in the worker's thread pool."""
+        """Sync on purpose: chart drawing is CPU-bound, so it runs in the worker's thread pool.
+
+        Heartbeats with each audience's id as its email is archived.
+        """
         try:
-            return self._renderer.render_report(input)
+            return self._renderer.render_report(input, heartbeat)
         except RenderError as error:
             # Same input, same template: a retry would fail the same way.
             raise ApplicationError(str(error), type="RenderError", non_retryable=True) from None

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         Contact,
     )
     from opsrhythm.platform.models import SEND_EMAIL, DeliveryResult, Recipient, SendEmailInput
+    from workflows.activity_options import RENDER_HEARTBEAT, RENDER_RETRY, RENDER_TIMEOUT
 
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -39,7 +40,9 @@ async def email_approvers(input: ApprovalEmailInput, label: str) -> None:
         return
     emails = await RENDER_APPROVAL_EMAILS.execute(
         input,
-        start_to_close_timeout=timedelta(minutes=1),
+        start_to_close_timeout=RENDER_TIMEOUT,
+        heartbeat_timeout=RENDER_HEARTBEAT,
+        retry_policy=RENDER_RETRY,
     )
     await asyncio.gather(
         *(send(input.context, m.path, m.recipient, f"approval-{label}") for m in emails.messages)
@@ -52,6 +55,7 @@ async def notify_owner(notice: ApprovalNoticeInput) -> None:
         path = await RENDER_APPROVAL_NOTICE.execute(
             notice,
             start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=RENDER_RETRY,
         )
         label = f"approval-notice-r{notice.round}-{notice.event}"
         await send(notice.context, path, notice.owner, label)

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         GATHER_SOURCE,
         PLAN_REPORT,
         RENDER_REPORT,
+        SOURCE_ERROR,
         GatherSourceInput,
         KpiFigures,
         KpiReportInput,
@@ -38,9 +39,18 @@ with workflow.unsafe.imports_passed_through():
         ReportPlan,
     )
     from opsrhythm.rituals.kpi_report.report_draft import report_context, report_draft
+    from workflows.activity_options import RENDER_HEARTBEAT, RENDER_RETRY, RENDER_TIMEOUT
     from workflows.approval import ApprovalSteps
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
+# gather_source heartbeats per KPI (per month for HTTP): one query or request must answer
+# within the heartbeat timeout, and a lost worker costs no more than that.
+GATHER_HEARTBEAT = timedelta(seconds=30)
+GATHER_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_attempts=3,
+    non_retryable_error_types=[SOURCE_ERROR],
+)
 SEND_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     maximum_interval=timedelta(minutes=5),
@@ -138,7 +148,8 @@ class KpiReportWorkflow(ApprovalSteps):
                 GATHER_SOURCE.execute(
                     GatherSourceInput(source_id=s.source_id, kpi_ids=s.kpi_ids, periods=months),
                     start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=SOURCE_RETRY,
+                    heartbeat_timeout=GATHER_HEARTBEAT,
+                    retry_policy=GATHER_RETRY,
                 )
                 for s in plan.sources
             ),
@@ -154,6 +165,9 @@ class KpiReportWorkflow(ApprovalSteps):
                 errors.update(dict.fromkeys(source.kpi_ids, _describe(outcome)))
             else:
                 series.update(outcome.values)
+                for kpi_id, reason in outcome.errors.items():
+                    workflow.logger.warning("KPI %s has no data: %s", kpi_id, reason)
+                    errors[kpi_id] = reason
         if plan.sources and not series:
             raise ApplicationError(
                 "every data source failed: " + "; ".join(sorted(set(errors.values()))),
@@ -168,7 +182,9 @@ class KpiReportWorkflow(ApprovalSteps):
         workflow_id = workflow.info().workflow_id
         rendered = await RENDER_REPORT.execute(
             RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures),
-            start_to_close_timeout=timedelta(minutes=2),
+            start_to_close_timeout=RENDER_TIMEOUT,
+            heartbeat_timeout=RENDER_HEARTBEAT,
+            retry_policy=RENDER_RETRY,
         )
         return rendered, figures
 

@@ -8,6 +8,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from temporalio.testing import ActivityEnvironment
+
 from activities.approval import ApprovalActivities
 from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import LinkSigner
@@ -110,3 +112,13 @@ def test_owner_notice(tmp_path: Path) -> None:
     email = rendered(activities(tmp_path).render_approval_notice(notice))
     assert "Monthly KPI report (2026-10): The draft was rejected; nothing was sent" == email.subject
     assert "opsrhythm status monthly-kpi-report-2026-10" in email.text
+
+
+def test_rendering_heartbeats_after_each_recipient(tmp_path: Path) -> None:
+    """Heartbeats count the emails done, and never carry an address into the UI."""
+    beats: list[object] = []
+    env = ActivityEnvironment()
+    env.on_heartbeat = lambda *details: beats.append(details[0])
+    many = request().model_copy(update={"recipients": [DEV, ANA]})
+    env.run(activities(tmp_path).render_approval_emails, many)
+    assert ["1", "2"] == beats

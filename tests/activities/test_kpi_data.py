@@ -69,24 +69,12 @@ def test_sql_source_on_postgresql() -> None:
             f"SELECT SUM(amount) FROM {table} "
             "WHERE day >= CAST(:period_start AS date) AND day < CAST(:period_end AS date)"
         )
-        values = SqlReader(Path(".")).read(source, [kpi(query=query)], [OCT, SEP])
-        assert {"2026-10": 12.0, "2026-09": None} == values["k"]
+        reading = SqlReader(Path(".")).read(source, [kpi(query=query)], [OCT, SEP])
+        assert {"2026-10": 12.0, "2026-09": None} == reading.values["k"]
     finally:
         with engine.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP TABLE {table}"))
         engine.dispose()
-
-
-def test_sql_error_is_retryable_with_source_named(tmp_path: Path) -> None:
-    """A failing query is reported with the source id; an outage may pass, so it is retryable."""
-    (tmp_path / "db.sqlite").touch()
-    source = SqlSource(id="wh", kind="sql", url="sqlite:///db.sqlite")
-    with pytest.raises(SourceError) as error:
-        SqlReader(tmp_path).read(source, [kpi(query="SELECT x FROM missing")], [OCT])
-    assert ("source 'wh': no such table: missing", False) == (
-        str(error.value),
-        error.value.permanent,
-    )
 
 
 def test_missing_sqlite_file_is_permanent(tmp_path: Path) -> None:
@@ -105,18 +93,18 @@ def test_csv_aggregates_rows_of_a_month(tmp_path: Path) -> None:
     )
     source = CsvSource(id="c", kind="csv", path=Path("m.csv"), period_column="date")
     kpis = [kpi(id="signups", column="signups"), kpi(id="nps", column="nps", aggregate="mean")]
-    values = read_csv(source, tmp_path, kpis, [OCT, SEP, Month(2026, 8)])
+    values = read_csv(source, tmp_path, kpis, [OCT, SEP, Month(2026, 8)]).values
     assert {"2026-08": None, "2026-09": 9.0, "2026-10": 7.0} == values["signups"]
     assert 45.0 == values["nps"]["2026-10"]
 
 
-def test_csv_missing_column_is_permanent(tmp_path: Path) -> None:
-    """A column the KPI names but the file lacks is a config mistake, not worth retrying."""
-    (tmp_path / "m.csv").write_text("period,a\n2026-10,1\n")
+def test_csv_missing_period_column_is_permanent(tmp_path: Path) -> None:
+    """Without its period column the file is unusable for every KPI: a config mistake."""
+    (tmp_path / "m.csv").write_text("month,a\n2026-10,1\n")
     source = CsvSource(id="c", kind="csv", path=Path("m.csv"))
     with pytest.raises(SourceError) as error:
-        read_csv(source, tmp_path, [kpi(column="b")], [OCT])
-    assert (f"{tmp_path / 'm.csv'}: no column 'b'", True) == (
+        read_csv(source, tmp_path, [kpi(column="a")], [OCT])
+    assert (f"{tmp_path / 'm.csv'}: no column 'period'", True) == (
         str(error.value),
         error.value.permanent,
     )
@@ -154,8 +142,8 @@ def test_http_reads_dotted_path_with_token(
     """The token comes from the environment and the value from a dotted path, per month."""
     monkeypatch.setenv("METRICS_TOKEN", "s3cret")
     source = HttpSource(id="api", kind="http", url=metrics_api, token_env="METRICS_TOKEN")
-    values = read_http(source, [kpi(column="data.users")], [OCT, SEP])
-    assert {"2026-10": 1010.0, "2026-09": 1009.0} == values["k"]
+    reading = read_http(source, [kpi(column="data.users")], [OCT, SEP])
+    assert {"2026-10": 1010.0, "2026-09": 1009.0} == reading.values["k"]
 
 
 @pytest.mark.parametrize(("status", "permanent"), [(401, True), (503, False), (429, False)])
@@ -215,3 +203,37 @@ def test_plan_unknown_ritual_is_non_retryable(example_config: OpsRhythmConfig) -
         error.value.message,
         error.value.non_retryable,
     )
+
+
+def test_gather_heartbeats_after_each_kpi(example_config: OpsRhythmConfig) -> None:
+    """A worker lost mid-gather is noticed within the heartbeat timeout, not the activity's."""
+    beats: list[object] = []
+    env = ActivityEnvironment()
+    env.on_heartbeat = lambda *details: beats.append(details[0])
+    env.run(
+        KpiDataActivities(example_config).gather_source,
+        GatherSourceInput(
+            source_id="warehouse", kpi_ids=["mrr", "signups"], periods=["2026-10", "2026-09"]
+        ),
+    )
+    assert ["mrr", "signups"] == beats
+
+
+def test_http_gather_heartbeats_after_each_month(
+    metrics_api: str, monkeypatch: pytest.MonkeyPatch, example_config: OpsRhythmConfig
+) -> None:
+    """An HTTP source makes one request per month, and heartbeats after each."""
+    monkeypatch.setenv("METRICS_TOKEN", "s3cret")
+    config = example_config.model_copy(deep=True)
+    config.sources.append(
+        HttpSource(id="api", kind="http", url=metrics_api, token_env="METRICS_TOKEN")
+    )
+    config.kpis.append(kpi(id="users", source="api", column="data.users"))
+    beats: list[object] = []
+    env = ActivityEnvironment()
+    env.on_heartbeat = lambda *details: beats.append(details[0])
+    env.run(
+        KpiDataActivities(config).gather_source,
+        GatherSourceInput(source_id="api", kpi_ids=["users"], periods=["2026-10", "2026-09"]),
+    )
+    assert ["2026-10", "2026-09"] == beats

@@ -29,3 +29,13 @@ def test_inconsistent_input_fails_without_retry(tmp_path: Path) -> None:
         ActivityEnvironment().run(activities.render_report, report_input([GROWTH], [REVENUE]))
     expected = (True, "RenderError")
     assert expected == (raised.value.non_retryable, raised.value.type)
+
+
+def test_heartbeats_after_each_audience(tmp_path: Path) -> None:
+    """A worker lost mid-render is noticed within the heartbeat timeout, not the activity's."""
+    activities = ReportingActivities(ReportRenderer(resources.templates_dir(), tmp_path))
+    beats: list[object] = []
+    env = ActivityEnvironment()
+    env.on_heartbeat = lambda *details: beats.append(details[0])
+    env.run(activities.render_report, report_input())
+    assert ["leadership", "growth", "support"] == beats

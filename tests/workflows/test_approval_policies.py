@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -21,6 +22,7 @@ from tests.workflows.approval_fakes import (
     decide,
     running_report,
 )
+from tests.workflows.test_kpi_report import activity_options
 
 
 async def refusal(coroutine: object) -> str:
@@ -190,3 +192,16 @@ async def test_decision_after_settlement_is_refused(
         hold.set()
         await handle.result()
     assert "this approval is already settled (approved)" == message
+
+
+async def test_approval_emails_render_with_heartbeat_and_bounded_retries(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Rendering each approver's email heartbeats (30 s) and gives up after 3 attempts."""
+    fakes = ApprovalFakes(approval())
+    async with running_report(time_skipping_env.client, fakes) as handle:
+        await approval_state(handle)
+        await decide(handle, CHLOE)
+        await handle.result()
+        options = await activity_options(handle, {"render_approval_emails"})
+    assert {("render_approval_emails", timedelta(seconds=30), 3, ("RenderError",))} == options

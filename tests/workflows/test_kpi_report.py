@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from temporalio import activity
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -84,10 +84,17 @@ def plan_for(period: str) -> ReportPlan:
 
 
 class FakeActivities:
-    """Records what the workflow asked for; ``failing_sources`` and ``send_error`` inject faults."""
+    """Records what the workflow asked for; ``failing_sources``, ``send_error`` and ``kpi_errors``
+    inject faults."""
 
-    def __init__(self, failing_sources: Sequence[str] = (), send_error: str | None = None) -> None:
+    def __init__(
+        self,
+        failing_sources: Sequence[str] = (),
+        send_error: str | None = None,
+        kpi_errors: dict[str, str] | None = None,
+    ) -> None:
         self.failing_sources = set(failing_sources)
+        self.kpi_errors = kpi_errors or {}
         self.send_error = send_error
         self.rendered: list[RenderReportInput] = []
         self.sent: list[SendEmailInput] = []
@@ -105,8 +112,11 @@ class FakeActivities:
             return SourceValues(
                 source_id=input.source_id,
                 values={
-                    k: {p: 100.0 + i for i, p in enumerate(input.periods)} for k in input.kpi_ids
+                    k: {p: 100.0 + i for i, p in enumerate(input.periods)}
+                    for k in input.kpi_ids
+                    if k not in self.kpi_errors
                 },
+                errors={k: e for k, e in self.kpi_errors.items() if k in input.kpi_ids},
             )
 
         @activity.defn(name="render_report")
@@ -140,6 +150,25 @@ class FakeActivities:
             return DeliveryResult(audience_id="owner", message_kind="failure-notice")
 
         return [plan_report, gather_source, render_report, send_email, send_failure_notice]
+
+
+async def activity_options(
+    handle: WorkflowHandle[Any, Any], names: set[str]
+) -> set[tuple[str, timedelta, int, tuple[str, ...]]]:
+    """Name, heartbeat timeout, maximum attempts and non-retryable types of each activity in
+    ``names`` that the workflow scheduled, read from its history."""
+    history = await handle.fetch_history()
+    return {
+        (
+            a.activity_type.name,
+            a.heartbeat_timeout.ToTimedelta(),
+            a.retry_policy.maximum_attempts,
+            tuple(a.retry_policy.non_retryable_error_types),
+        )
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+        and (a := event.activity_task_scheduled_event_attributes).activity_type.name in names
+    }
 
 
 async def run_report(
@@ -190,6 +219,49 @@ async def test_failing_source_leaves_no_data_but_report_goes_out(
     assert ("no_data", "survey is down") == (nps.status, nps.error)
     assert ["nps"] == result.kpis_without_data
     assert 2 == len(fakes.sent)
+
+
+async def test_kpi_error_leaves_only_that_kpi_without_data(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """A KPI its source could not read says no data with the reason; the source's others report."""
+    fakes = FakeActivities(kpi_errors={"churn": "KPI 'churn' query: no such table: churn"})
+    result = await run_report(time_skipping_env, fakes)
+    figures = {f.kpi.kpi_id: f for f in fakes.rendered[0].figures}
+    assert ("no_data", "KPI 'churn' query: no such table: churn") == (
+        figures["churn"].status,
+        figures["churn"].error,
+    )
+    assert (112.0, None) == (figures["mrr"].value, figures["mrr"].error)
+    assert ["churn"] == result.kpis_without_data
+    assert 2 == len(fakes.sent)
+
+
+async def test_gather_and_render_heartbeat_with_bounded_retries(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """A lost worker costs a 30 s heartbeat timeout; retries stop, at once for permanent errors."""
+    fakes = FakeActivities()
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        time_skipping_env.client,
+        task_queue=task_queue,
+        workflows=[KpiReportWorkflow],
+        activities=fakes.all(),
+    ):
+        handle = await time_skipping_env.client.start_workflow(
+            KpiReportWorkflow.run,
+            KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
+            id=f"monthly-kpi-report-{uuid.uuid4()}",
+            task_queue=task_queue,
+            execution_timeout=timedelta(minutes=5),
+        )
+        await handle.result()
+    options = await activity_options(handle, {"gather_source", "render_report"})
+    assert {
+        ("gather_source", timedelta(seconds=30), 3, ("SourceError",)),
+        ("render_report", timedelta(seconds=30), 3, ("RenderError",)),
+    } == options
 
 
 async def test_all_sources_failing_fails_run_and_tells_owner(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from opsrhythm.platform.approvals.links import LinkSigner, decision_link
@@ -69,8 +70,13 @@ class ApprovalRenderer:
     def _folder(self, workflow_id: str) -> Path:
         return (self._archive_dir / _file_name(workflow_id) / "approval").resolve()
 
-    def render_emails(self, input: ApprovalEmailInput) -> ApprovalEmails:
-        """One email per recipient, each with links that only that recipient can use."""
+    def render_emails(
+        self, input: ApprovalEmailInput, progress: Callable[[str], None] | None = None
+    ) -> ApprovalEmails:
+        """One email per recipient, each with links that only that recipient can use.
+
+        ``progress`` is told each recipient's position as their email is stored.
+        """
         folder = self._folder(input.context.workflow_id)
         messages = []
         for recipient in input.recipients:
@@ -78,6 +84,8 @@ class ApprovalRenderer:
             name = f"{input.kind}-r{input.round}-{_file_name(recipient.email.lower())}.json"
             _write_private(folder / name, email.model_dump_json(indent=2).encode())
             messages.append(ApprovalMessage(recipient=recipient, path=str(folder / name)))
+            if progress is not None:
+                progress(str(len(messages)))
         return ApprovalEmails(messages=messages)
 
     def _request_email(self, input: ApprovalEmailInput, recipient: Contact) -> RenderedEmail:

@@ -117,10 +117,15 @@ def preview(config: PlatformConfig, ritual_id: str, period: Month, out: Path) ->
             source_id=source.source_id, kpi_ids=source.kpi_ids, periods=months
         )
         try:
-            series.update(data.gather_source(request).values)
+            gathered = data.gather_source(request)
         except ApplicationError as error:
             print(f"warning: {error}")
             errors.update(dict.fromkeys(source.kpi_ids, str(error)))
+            continue
+        series.update(gathered.values)
+        errors.update(gathered.errors)
+        for reason in gathered.errors.values():
+            print(f"warning: {reason}")
     figures = analyse_report(plan, period, series, errors)
     renderer = ReportRenderer(resources.templates_dir(), out)
     workflow_id = f"preview-{run_workflow_id(ritual_id, str(period))}"

@@ -17,6 +17,9 @@ KpiStatus = Literal["on_track", "at_risk", "off_track", "no_target", "no_data"]
 Movement = Literal["improved", "worsened", "flat"]
 # The archived overview of a run, beside one HTML file per audience.
 INDEX_NAME = "report.html"
+# ApplicationError types of gather_source: a source a retry cannot fix, and one that is down.
+SOURCE_ERROR = "SourceError"
+SOURCE_UNAVAILABLE = "SourceUnavailable"
 
 
 class KpiReportInput(RitualRunInput):
@@ -80,6 +83,10 @@ class SourceValues(BaseModel):
     source_id: str
     values: dict[str, dict[str, float | None]] = Field(
         description="kpi_id -> period -> value; None where the source has no value."
+    )
+    errors: dict[str, str] = Field(
+        default_factory=dict,
+        description="kpi_id -> why that KPI alone could not be read (one line); not in values.",
     )
 
 

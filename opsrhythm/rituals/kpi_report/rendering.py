@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,8 +63,13 @@ class ReportRenderer:
         self._templates_dir = templates_dir
         self._archive_dir = archive_dir
 
-    def render_report(self, input: RenderReportInput) -> RenderedReport:
-        """Render and archive one email per audience, from the plan's folder under templates/."""
+    def render_report(
+        self, input: RenderReportInput, progress: Callable[[str], None] | None = None
+    ) -> RenderedReport:
+        """Render and archive one email per audience, from the plan's folder under templates/.
+
+        ``progress`` is told each audience id as its email is archived (the activity heartbeats).
+        """
         template_folder = safe_name(input.plan.templates, "template folder")
         run_dir = (self._archive_dir / safe_name(input.workflow_id, "workflow id")).resolve()
         figures = {f.kpi.kpi_id: f for f in input.figures}
@@ -89,6 +95,8 @@ class ReportRenderer:
                 RenderedMessage(audience_id=audience_id, subject=view.subject, path=str(json_path))
             )
             views.append(view)
+            if progress is not None:
+                progress(audience_id)
         context = {
             "plan": input.plan,
             "period_label": Month.parse(input.plan.period).label,
