@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -28,9 +28,30 @@ from opsrhythm.registry import RITUAL_KINDS
 from opsrhythm.rituals.feedback.config import feedback_problems
 
 DEFAULT_CONFIG_FILE = "opsrhythm.yaml"
-# LibYAML's loader when PyYAML was built with it: several times faster at worker start-up.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFIG_ENV = "OPSRHYTHM_CONFIG"
+# LibYAML's loader when PyYAML was built with it: several times faster at worker start-up.
+if TYPE_CHECKING:
+    _FastLoader = yaml.SafeLoader
+else:
+    _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_FastLoader):
+    """PyYAML's safe loader, except that a scalar it cannot convert (``2026-13-40``, ``!!int
+    x``) is a ``ConstructorError`` at that scalar's line, not the bare ValueError or IndexError
+    PyYAML's constructors raise."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, IndexError, OverflowError) as error:
+            tag = node.tag.rsplit(":", 1)[-1]
+            value = node.value if isinstance(node, yaml.ScalarNode) else tag
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {value!r} as {tag}: {error}", node.start_mark
+            ) from None
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -76,6 +97,11 @@ def parse_config(
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as error:
+        # Its str() is two lines and names no line; the character's offset gives the line.
+        at = text.count("\n", 0, error.position) + 1
+        problem = f"character #x{error.character:04x}: {error.reason}"
+        raise ConfigError(source, [ConfigProblem("yaml", problem, at)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -120,8 +146,18 @@ def _union_tags() -> set[str]:
 def _format_path(loc: list[Any]) -> str:
     path = ""
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{_key(part)}" if path else _key(part)
     return path or "file"
+
+
+def _key(part: object) -> str:
+    """A key as written; quoted, with escapes, if it holds a character that would break the
+    report's one line per problem (a line break, or a control character such as U+001E)."""
+    text = str(part)
+    return text if text.isprintable() else repr(text)
 
 
 def _nearest_line(path: str, lines: dict[str, int]) -> int | None:
@@ -137,7 +173,7 @@ def _node_lines(node: yaml.Node, path: str = "") -> Iterator[tuple[str, int]]:
     yield path or "file", node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            child = f"{path}.{key.value}" if path else str(key.value)
+            child = f"{path}.{_key(key.value)}" if path else _key(key.value)
             yield child, key.start_mark.line + 1
             yield from _node_lines(value, child)
     elif isinstance(node, yaml.SequenceNode):
