@@ -1,9 +1,11 @@
-"""The sweep: warn owners of items near their SLA, escalate breaches to the area's lead, and tell
-submitters what became of their feedback.
+"""The sweep: warn owners of items near their SLA, escalate breaches to the area's lead, tell
+submitters what became of their feedback, and send each area's weekly digest.
 
 One email per person per sweep, listing their items. Each (item, kind, recipient) is claimed in
-the send ledger before sending, as every email OpsRhythm sends is, so a retried sweep never
-emails anyone twice; only then is the item marked, so a failed send is tried again.
+the send ledger before sending (``sla_sending``), so a retried sweep never emails anyone twice;
+only then is the item marked, so a failed send is tried again. An email that cannot go (a person
+gone from the config, an address SendGrid refuses, an outcome unknown) is recorded on its items,
+the area's lead is told once, and the sweep goes on with everything else.
 """
 
 from __future__ import annotations
@@ -11,25 +13,37 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform.config import Person
 from opsrhythm.platform.ledger_keys import MessageKey
-from opsrhythm.platform.mail.contract import MailTransport, MessageTags
+from opsrhythm.platform.mail.contract import MailTransport
 from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.platform.schedules.config import parse_duration
-from opsrhythm.rituals.feedback.config import ProductArea
+from opsrhythm.rituals.feedback.config import FeedbackSettings, ProductArea
 from opsrhythm.rituals.feedback.digest import build_digest, last_digest_time, render_digest
 from opsrhythm.rituals.feedback.models import FeedbackItem
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA
 from opsrhythm.rituals.feedback.sla_models import SWEEP_SLA, SlaSweepInput, SlaSweepResult
+from opsrhythm.rituals.feedback.sla_sending import (
+    OUTCOME_UNKNOWN_REASON,
+    MailBlocked,
+    Sent,
+    Undeliverable,
+    one_line,
+    send_once,
+)
 
 DIGEST_CATCH_UP = timedelta(days=1)
 """A watcher down at digest time still sends it within a day; later, the week is skipped."""
+BLOCKED_RETRY = timedelta(minutes=15)
+"""How soon a sweep stopped by SendGrid refusing the account (401, 403) tries again."""
 
 if TYPE_CHECKING:
     from opsrhythm.platform.ledger import SendLedger
@@ -37,6 +51,27 @@ if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger
     from opsrhythm.rituals.feedback.links import ActionLinks
     from opsrhythm.rituals.feedback.sla import NoticeKind
+
+
+@dataclass(frozen=True)
+class _Failure:
+    notice_id: str
+    """The ledger audience of the lead's notice about it: an item id, or an area's."""
+    kind: str
+    """The failed email's message kind: ``sla-warning``, ``close-loop``, ``digest-DATE``."""
+    area: str
+    recipient: str
+    """The address it was for, or the id of a person no longer in the config."""
+    line: str
+    settle: Callable[[str], None]
+    """Records the failure once told to someone (given who), so it is not tried again."""
+
+
+@dataclass
+class _Sweep:
+    workflow_id: str
+    failures: list[_Failure] = field(default_factory=list)
+    passing: list[ApplicationError] = field(default_factory=list)
 
 
 class FeedbackSlaActivities:
@@ -63,40 +98,47 @@ class FeedbackSlaActivities:
     def _sends(self) -> SendLedger:
         return self._open_send_ledger()
 
+    @property
+    def _settings(self) -> FeedbackSettings:
+        settings = self._config.feedback
+        assert settings is not None
+        return settings
+
     @activity.defn(name=SWEEP_SLA.name)
     def sweep_sla(self, input: SlaSweepInput) -> SlaSweepResult:
-        """Send the warnings and escalations due at ``now``; return when the next one is due."""
+        """Send what is due at ``now``; return when the next thing is due.
+
+        A passing failure (429, 5xx) is raised once everything else is sent, so Temporal
+        retries the sweep; SendGrid refusing the account ends the sweep until a later one.
+        """
         # The ledger-backed modules import SQLAlchemy; loaded on first sweep, not at worker start.
         from opsrhythm.rituals.feedback import close_loop, sla
 
-        result = SlaSweepResult()
-        notices: tuple[NoticeKind, ...] = ("warning", "escalation")
-        for notice in notices:
-            by_person: dict[str, list[FeedbackItem]] = defaultdict(list)
-            for item in sla.due_notices(self._ledger, notice, input.now):
-                by_person[self._recipient(item, notice)].append(item)
-            for person_id, items in by_person.items():
-                self._notify(input.workflow_id, notice, self._config.person(person_id), items)
-            count = sum(len(items) for items in by_person.values())
-            if notice == "warning":
-                result.warned = count
-            else:
-                result.escalated = count
-        settings = self._config.feedback
-        assert settings is not None
+        sweep, result, settings = _Sweep(input.workflow_id), SlaSweepResult(), self._settings
         window = parse_duration(settings.reply_window)
-        for email, replies in close_loop.replies_due(self._ledger, input.now, window).items():
-            self._reply(input.workflow_id, email, replies)
-            result.replied += 1
         digest_at = last_digest_time(
             input.now,
             self._config.organization.timezone,
             settings.digest_weekday,
             settings.digest_at,
         )
-        if input.now - digest_at < DIGEST_CATCH_UP:
-            for area in settings.areas:
-                result.digests += self._digest(input.workflow_id, area, digest_at, input.now)
+        try:
+            result.warned = self._notices(sweep, "warning", input.now)
+            result.escalated = self._notices(sweep, "escalation", input.now)
+            for email, replies in close_loop.replies_due(self._ledger, input.now, window).items():
+                result.replied += self._reply(sweep, email, replies)
+            if input.now - digest_at < DIGEST_CATCH_UP:
+                for area in settings.areas:
+                    result.digests += self._digest(sweep, area, digest_at, input.now)
+            self._tell_leads(sweep)
+        except MailBlocked as error:
+            activity.logger.error("SendGrid refuses every email; the SLA sweep paused: %s", error)
+            result.failed = len(sweep.failures) + 1
+            result.next_at = input.now + BLOCKED_RETRY
+            return result
+        if sweep.passing:
+            raise sweep.passing[0]
+        result.failed = len(sweep.failures)
         moments = [
             sla.next_deadline(self._ledger, input.now),
             close_loop.next_reply_at(self._ledger, window),
@@ -105,66 +147,28 @@ class FeedbackSlaActivities:
         result.next_at = min((m for m in moments if m is not None), default=None)
         return result
 
-    def _digest(self, workflow_id: str, area: ProductArea, at: datetime, now: datetime) -> int:
-        owner = self._config.person(area.owner)
-        key = MessageKey(workflow_id, area.id, f"digest-{at:%Y-%m-%d}", owner.email)
-        if self._sends.statuses([key]):
-            return 0
-        digest = build_digest(self._ledger, area.id, at - timedelta(days=7), now)
-        if not digest.new and not digest.at_risk:
-            return 0  # nothing to say this week
-        message = render_digest(digest, area.name, owner.name)
-        self._send([key], lambda claimed: message, owner.email, owner.name)
-        return 1
+    def _notices(self, sweep: _Sweep, kind: NoticeKind, now: datetime) -> int:
+        from opsrhythm.rituals.feedback import sla
 
-    def _reply(self, workflow_id: str, email: str, replies: list[Reply]) -> None:
-        from opsrhythm.rituals.feedback import close_loop
-
-        keys = {MessageKey(workflow_id, r.item_id, "close-loop", email): r for r in replies}
-        self._send(
-            list(keys),
-            lambda claimed: close_loop.render_replies([keys[k] for k in claimed]),
-            email,
-            "",
-        )
-        close_loop.mark_replied(self._ledger, email, [r.item_id for r in replies])
-
-    def _send(
-        self,
-        keys: list[MessageKey],
-        render: Callable[[list[MessageKey]], RenderedEmail],
-        email: str,
-        name: str,
-    ) -> None:
-        """Send one email covering the keys not sent before; the send ledger prevents repeats."""
-        claim = self._sends.claim(keys, transport=self._transport.name)
-        if not claim.claimed:
-            return
-        tags = MessageTags(categories=["opsrhythm", "feedback"])
-        try:
-            self._transport.send(
-                render(claim.claimed), [Recipient(name=name or email, email=email)], tags
-            )
-        except Exception as error:
-            self._sends.release(claim.claimed, str(error))
-            raise
-        self._sends.mark_sent(claim.claimed)
-
-    def _recipient(self, item: FeedbackItem, kind: NoticeKind) -> str:
-        if kind == "warning":
-            return item.assignee
-        settings = self._config.feedback
-        assert settings is not None
-        if item.area == TRIAGE_AREA:
-            return settings.triage.lead or settings.triage.rotation[0]
-        return settings.area(item.area).lead
+        by_person: dict[str, list[FeedbackItem]] = defaultdict(list)
+        for item in sla.due_notices(self._ledger, kind, now):
+            try:
+                by_person[self._recipient(item, kind)].append(item)
+            except Undeliverable as error:
+                self._notice_failed(sweep, kind, [item], "the area's lead", str(error))
+        return sum(self._notify(sweep, kind, p, items) for p, items in by_person.items())
 
     def _notify(
-        self, workflow_id: str, kind: NoticeKind, person: Person, items: list[FeedbackItem]
-    ) -> None:
+        self, sweep: _Sweep, kind: NoticeKind, person_id: str, items: list[FeedbackItem]
+    ) -> int:
         from opsrhythm.rituals.feedback import sla, sla_mail
 
-        keys = {MessageKey(workflow_id, i.id, f"sla-{kind}", person.email): i for i in items}
+        try:
+            person = self._person(person_id)
+        except Undeliverable as error:
+            self._notice_failed(sweep, kind, items, person_id, str(error))
+            return 0
+        keys = {MessageKey(sweep.workflow_id, i.id, f"sla-{kind}", person.email): i for i in items}
 
         def render(claimed: list[MessageKey]) -> RenderedEmail:
             chosen = [keys[k] for k in claimed]
@@ -172,5 +176,182 @@ class FeedbackSlaActivities:
             by_item = {i.id: links.for_item(i.id, person.email) for i in listed} if links else {}
             return sla_mail.render_sla_notice(kind, person.name, chosen, by_item, person.timezone)
 
-        self._send(list(keys), render, person.email, person.name)
-        sla.mark_notified(self._ledger, items, kind, person.email)
+        sent = self._attempt(
+            sweep,
+            lambda: self._send(list(keys), render, person),
+            lambda reason: self._notice_failed(sweep, kind, items, person.email, reason),
+        )
+        if sent is None:
+            return 0
+        done = [keys[k] for k in sent.done]
+        sla.mark_notified(self._ledger, done, kind, person.email)
+        unknown = [keys[k] for k in sent.unknown]
+        self._notice_failed(sweep, kind, unknown, person.email, OUTCOME_UNKNOWN_REASON)
+        return len(done)
+
+    def _reply(self, sweep: _Sweep, email: str, replies: list[Reply]) -> int:
+        from opsrhythm.rituals.feedback import close_loop
+
+        keys = {MessageKey(sweep.workflow_id, r.item_id, "close-loop", email): r for r in replies}
+        sent = self._attempt(
+            sweep,
+            lambda: self._send(
+                list(keys),
+                lambda claimed: close_loop.render_replies([keys[k] for k in claimed]),
+                Person(id="submitter", name=email, email=email),
+            ),
+            lambda reason: self._reply_failed(sweep, email, replies, reason),
+        )
+        if sent is None:
+            return 0
+        if sent.done:
+            close_loop.mark_replied(self._ledger, email, [keys[k].item_id for k in sent.done])
+        unknown = [keys[k] for k in sent.unknown]
+        self._reply_failed(sweep, email, unknown, OUTCOME_UNKNOWN_REASON)
+        return 1 if sent.done else 0
+
+    def _digest(self, sweep: _Sweep, area: ProductArea, at: datetime, now: datetime) -> int:
+        kind = f"digest-{at:%Y-%m-%d}"
+
+        def failed(recipient: str, reason: str) -> None:
+            # Nothing to settle: a digest that failed is tried again at the next sweep.
+            line = f"{area.name}: the weekly digest of {at:%Y-%m-%d} to {recipient}: {reason}"
+            sweep.failures.append(
+                _Failure(area.id, kind, area.id, recipient, one_line(line), lambda told: None)
+            )
+
+        try:
+            owner = self._person(area.owner)
+        except Undeliverable as error:
+            failed(area.owner, str(error))
+            return 0
+        key = MessageKey(sweep.workflow_id, area.id, kind, owner.email)
+        status = self._sends.statuses([key]).get(key)
+        if status == "sent":
+            return 0
+        if status == "sending":
+            failed(owner.email, OUTCOME_UNKNOWN_REASON)
+            return 0
+        digest = build_digest(self._ledger, area.id, at - timedelta(days=7), now)
+        if not digest.new and not digest.at_risk:
+            return 0  # nothing to say this week
+        message = render_digest(digest, area.name, owner.name)
+        sent = self._attempt(
+            sweep,
+            lambda: self._send([key], lambda claimed: message, owner),
+            lambda reason: failed(owner.email, reason),
+        )
+        if sent is not None and sent.unknown:
+            failed(owner.email, OUTCOME_UNKNOWN_REASON)
+        return 1 if sent is not None and sent.done else 0
+
+    def _tell_leads(self, sweep: _Sweep) -> None:
+        """One email per lead listing the failures of their areas, each told once."""
+        by_lead: dict[str, tuple[Person, list[_Failure]]] = {}
+        for failure in sweep.failures:
+            activity.logger.warning("Feedback email not sent: %s", failure.line)
+            lead = self._lead(failure.area, avoid=failure.recipient)
+            if lead is None:
+                failure.settle("no lead to tell")
+                continue
+            by_lead.setdefault(lead.email, (lead, []))[1].append(failure)
+        for lead, failures in by_lead.values():
+            self._tell_lead(sweep, lead, failures)
+
+    def _tell_lead(self, sweep: _Sweep, lead: Person, failures: list[_Failure]) -> None:
+        from opsrhythm.rituals.feedback import sla_mail
+
+        keys = {
+            MessageKey(sweep.workflow_id, f.notice_id, f"{f.kind}-failed", lead.email): f
+            for f in failures
+        }
+
+        def render(claimed: list[MessageKey]) -> RenderedEmail:
+            return sla_mail.render_failure_notice(lead.name, [keys[k].line for k in claimed])
+
+        def told_nobody(reason: str) -> None:
+            for failure in failures:
+                failure.settle(one_line(f"telling {lead.email} failed too: {reason}"))
+
+        sent = self._attempt(sweep, lambda: self._send(list(keys), render, lead), told_nobody)
+        for key in sent.done if sent else []:
+            keys[key].settle(f"{lead.email} told")
+        for key in sent.unknown if sent else []:
+            keys[key].settle(f"telling {lead.email}: {OUTCOME_UNKNOWN_REASON}")
+
+    def _notice_failed(
+        self, sweep: _Sweep, kind: NoticeKind, items: list[FeedbackItem], to: str, reason: str
+    ) -> None:
+        from opsrhythm.rituals.feedback import sla
+
+        for item in items:
+            line = one_line(f"{item.id} ({item.area}): the SLA {kind} to {to}: {reason}")
+
+            def settle(told: str, item_id: str = item.id, line: str = line) -> None:
+                sla.mark_failed(self._ledger, [item_id], kind, one_line(f"{line}; {told}", 1000))
+
+            sweep.failures.append(_Failure(item.id, f"sla-{kind}", item.area, to, line, settle))
+
+    def _reply_failed(self, sweep: _Sweep, email: str, replies: list[Reply], reason: str) -> None:
+        from opsrhythm.rituals.feedback import close_loop
+
+        for reply in replies:
+            line = one_line(f"{reply.item_id} ({reply.area}): the reply to {email}: {reason}")
+
+            def settle(told: str, item_id: str = reply.item_id, line: str = line) -> None:
+                detail = one_line(f"{line}; {told}", 1000)
+                close_loop.mark_reply_failed(self._ledger, email, [item_id], detail)
+
+            notice = f"{reply.item_id}:{email}"[:255]
+            sweep.failures.append(_Failure(notice, "close-loop", reply.area, email, line, settle))
+
+    def _attempt(
+        self, sweep: _Sweep, send: Callable[[], Sent], failed: Callable[[str], None]
+    ) -> Sent | None:
+        """``send()``, or None after recording why not: passing errors are raised later."""
+        try:
+            return send()
+        except Undeliverable as error:
+            failed(str(error))
+        except ApplicationError as error:
+            sweep.passing.append(error)
+        return None
+
+    def _send(
+        self,
+        keys: list[MessageKey],
+        render: Callable[[list[MessageKey]], RenderedEmail],
+        person: Person,
+    ) -> Sent:
+        recipient = Recipient(name=person.name, email=person.email)
+        return send_once(self._sends, self._transport, keys, render, recipient)
+
+    def _person(self, person_id: str) -> Person:
+        found = next((p for p in self._config.people if p.id == person_id), None)
+        if found is None:
+            raise Undeliverable(f"person '{person_id}' is not in the config")
+        return found
+
+    def _recipient(self, item: FeedbackItem, kind: NoticeKind) -> str:
+        if kind == "warning":
+            return item.assignee
+        settings = self._settings
+        if item.area == TRIAGE_AREA:
+            return settings.triage.lead or settings.triage.rotation[0]
+        area = next((a for a in settings.areas if a.id == item.area), None)
+        if area is None:
+            raise Undeliverable(f"area '{item.area}' is not in the config")
+        return area.lead
+
+    def _lead(self, area_id: str, avoid: str) -> Person | None:
+        """The area's lead, or else the triage lead; never the one the failed email was for."""
+        triage = self._settings.triage
+        candidates = [triage.lead or triage.rotation[0]]
+        area = next((a for a in self._settings.areas if a.id == area_id), None)
+        if area is not None:
+            candidates.insert(0, area.lead)
+        for person_id in candidates:
+            person = next((p for p in self._config.people if p.id == person_id), None)
+            if person is not None and avoid not in (person.id, person.email):
+                return person
+        return None

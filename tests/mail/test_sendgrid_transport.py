@@ -175,3 +175,9 @@ def test_no_answer_is_an_unknown_outcome(server: FakeSendGrid) -> None:
     transport = SendGridTransport(DEFAULT_API_KEY, SETTINGS, host=server.url, timeout_seconds=0.2)
     error = failure(transport)
     assert (False, OUTCOME_UNKNOWN) == (error.non_retryable, error.type)
+
+
+def test_a_refusal_carries_its_status(server: FakeSendGrid, transport: SendGridTransport) -> None:
+    """The status is the error's detail: the SLA sweep tells 401/403 (every email) from 400."""
+    server.fail_next(403)
+    assert (403,) == tuple(failure(transport).details)

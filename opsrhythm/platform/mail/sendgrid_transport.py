@@ -157,8 +157,12 @@ def _http_failure(error: HTTPError) -> ApplicationError:
         )
     if status >= 500:
         return ApplicationError(f"SendGrid server error ({status}){said}", type="SendGridError")
+    # The status rides along as the error's detail: 401 and 403 refuse every email, 400 one.
     return ApplicationError(
-        f"SendGrid refused the email ({status}){said}", type="SendGridRejected", non_retryable=True
+        f"SendGrid refused the email ({status}){said}",
+        status,
+        type="SendGridRejected",
+        non_retryable=True,
     )
 
 

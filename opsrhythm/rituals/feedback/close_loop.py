@@ -2,7 +2,9 @@
 
 Resolving queues one reply per submitter (a merged duplicate's submitters included). The SLA
 watcher's sweep sends the replies that have waited the reply window, one email per submitter
-with all their items, so several resolutions close together arrive as one message.
+with all their items, so several resolutions close together arrive as one message. A reply that
+cannot be sent (a refused address) is settled as failed, recorded in the item's history
+(``reply-failed``), and not tried again.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def replies_due(ledger: FeedbackLedger, now: datetime, window: timedelta) -> dic
     """Unsent replies per submitter, for submitters whose oldest reply has waited the window."""
     r, t = ledger.replies, ledger.items
     query = (
-        sa.select(r.c.item_id, r.c.email, r.c.status, r.c.note, r.c.queued_at, t.c.text)
+        sa.select(r.c.item_id, r.c.email, r.c.status, r.c.note, r.c.queued_at, t.c.text, t.c.area)
         .join(t, t.c.id == r.c.item_id)
         .where(r.c.sent_at.is_(None))
         .order_by(r.c.email, r.c.queued_at, r.c.item_id)
@@ -53,7 +55,9 @@ def replies_due(ledger: FeedbackLedger, now: datetime, window: timedelta) -> dic
     with ledger.engine.connect() as conn:
         for row in conn.execute(query):
             queued = row.queued_at if row.queued_at.tzinfo else row.queued_at.replace(tzinfo=UTC)
-            pending[row.email].append(Reply(row.item_id, row.status, row.note, row.text, queued))
+            pending[row.email].append(
+                Reply(row.item_id, row.status, row.note, row.text, queued, row.area)
+            )
     return {e: items for e, items in pending.items() if items[0].queued_at + window <= now}
 
 
@@ -80,6 +84,17 @@ def mark_replied(ledger: FeedbackLedger, email: str, item_ids: list[str]) -> Non
             ledger.record(conn, item_id, "close-loop", "replied", f"told {email}")
 
 
+def mark_reply_failed(ledger: FeedbackLedger, email: str, item_ids: list[str], detail: str) -> None:
+    """Settle these replies as failed: recorded on each item, and not tried again."""
+    r = ledger.replies
+    with ledger.engine.begin() as conn:
+        pending = sa.and_(r.c.email == email, r.c.item_id.in_(item_ids), r.c.sent_at.is_(None))
+        unsettled = list(conn.scalars(sa.select(r.c.item_id).where(pending)))
+        conn.execute(sa.update(r).where(pending).values(sent_at=datetime.now(UTC)))
+        for item_id in unsettled:
+            ledger.record(conn, item_id, "close-loop", "reply-failed", detail)
+
+
 @dataclass(frozen=True)
 class Reply:
     item_id: str
@@ -87,6 +102,7 @@ class Reply:
     note: str
     text: str
     queued_at: datetime
+    area: str = ""
 
 
 def render_replies(replies: list[Reply]) -> RenderedEmail:

@@ -1,7 +1,9 @@
 """SLA bookkeeping in the feedback ledger: which items are due a warning or an escalation, and
 when the next one falls due, so one watcher can sleep on a durable timer until exactly then.
 
-Only open originals count: an acknowledged, resolved or merged item stops its clock.
+Only open originals count: an acknowledged, resolved or merged item stops its clock. A notice
+that could not be sent is recorded in the item's history (``sla-warning-failed``,
+``sla-escalation-failed``) with the reason, and is not tried again.
 """
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ def due_notices(ledger: FeedbackLedger, kind: NoticeKind, now: datetime) -> list
         when = sa.and_(t.c.warned_at.is_(None), t.c.warn_at <= now, t.c.due_at > now)
     else:
         when = sa.and_(t.c.escalated_at.is_(None), t.c.due_at <= now)
-    return ledger.select_items(sa.and_(_open(ledger), when))
+    h = ledger.history
+    failed = sa.exists().where(h.c.item_id == t.c.id, h.c.event == failed_event(kind))
+    return ledger.select_items(sa.and_(_open(ledger), when, ~failed))
+
+
+def failed_event(kind: NoticeKind) -> str:
+    return f"sla-{kind}-failed"
 
 
 def next_deadline(ledger: FeedbackLedger, now: datetime) -> datetime | None:
@@ -59,6 +67,18 @@ def mark_notified(
             ).rowcount
             if done:
                 ledger.record(conn, item.id, "sla", f"sla-{kind}", f"sent to {recipient}")
+
+
+def mark_failed(ledger: FeedbackLedger, item_ids: list[str], kind: NoticeKind, detail: str) -> None:
+    """Record on each item that its notice could not be sent, once; the sweep then skips it."""
+    h = ledger.history
+    with ledger.engine.begin() as conn:
+        for item_id in item_ids:
+            known = sa.select(h.c.seq).where(
+                h.c.item_id == item_id, h.c.event == failed_event(kind)
+            )
+            if conn.execute(known).first() is None:
+                ledger.record(conn, item_id, "sla", failed_event(kind), detail)
 
 
 def _open(ledger: FeedbackLedger) -> sa.ColumnElement[bool]:

@@ -62,3 +62,20 @@ def _action_links(links: Mapping[str, str]) -> str:
     return " · ".join(
         f'<a href="{escape(url)}">{ACTION_WORDS[action]}</a>' for action, url in links.items()
     )
+
+
+def render_failure_notice(name: str, lines: Sequence[str]) -> RenderedEmail:
+    """To an area's lead: the feedback emails of their area that could not be sent, and why."""
+    count = len(lines)
+    plural = "email" if count == 1 else "emails"
+    subject = f"Feedback: {count} {plural} could not be sent"
+    intro = (
+        f"OpsRhythm could not send {count} feedback {plural} about your area; everything else "
+        "went out. Each is recorded in the item's history (opsrhythm feedback list --json)."
+    )
+    shown, hidden = lines[:LISTED], max(0, count - LISTED)
+    more = [f"... and {hidden} more: see the worker's log"] if hidden else []
+    text = "\n".join([f"Hello {name},", "", intro, "", *(f"- {line}" for line in shown), *more])
+    entries = "".join(f"<li>{escape(line)}</li>" for line in [*shown, *more])
+    html = f"<p>Hello {escape(name)},</p><p>{escape(intro)}</p><ul>{entries}</ul>"
+    return RenderedEmail(subject=subject, html=html, text=text)

@@ -29,6 +29,8 @@ class SlaSweepResult(BaseModel):
     replied: int = 0
     digests: int = 0
     """Submitters emailed the outcome of their feedback."""
+    failed: int = 0
+    """Emails that could not be sent: recorded on their items and told to the area's lead."""
     next_at: datetime | None = None
 
 
