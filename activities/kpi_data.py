@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.progress import heartbeat
+from activities.progress import heartbeat, heartbeating
 from opsrhythm.platform.approvals.plan import approval_plan
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.kpi_config import CsvSource, SqlSource
@@ -98,25 +98,27 @@ class KpiDataActivities:
     def gather_source(self, input: GatherSourceInput) -> SourceValues:
         """Every requested KPI of one source, for every requested month.
 
-        Heartbeats after each KPI (each month for HTTP), so a lost worker is noticed within
-        the heartbeat timeout. A KPI that cannot be read is returned in ``errors``; only a
-        source that cannot be read at all fails the activity: ``SourceError`` when a retry
-        cannot help, ``SourceUnavailable`` when it may.
+        Heartbeats after each KPI (each month for HTTP), and in the background while one
+        slow query or request runs, so a lost worker is noticed within the heartbeat timeout
+        without limiting how long a single query may take. A KPI that cannot be read is
+        returned in ``errors``; only a source that cannot be read at all fails the activity:
+        ``SourceError`` when a retry cannot help, ``SourceUnavailable`` when it may.
         """
         source = self._config.source(input.source_id)
         kpis = [self._config.kpi(kpi_id) for kpi_id in input.kpi_ids]
         months = [Month.parse(period) for period in input.periods]
-        try:
-            if isinstance(source, SqlSource):
-                reading = self._sql.read(source, kpis, months, heartbeat)
-            elif isinstance(source, CsvSource):
-                reading = read_csv(source, self._config.base_dir, kpis, months, heartbeat)
-            else:
-                reading = read_http(source, kpis, months, heartbeat)
-        except SourceError as error:
-            raise ApplicationError(
-                str(error),
-                type=SOURCE_ERROR if error.permanent else SOURCE_UNAVAILABLE,
-                non_retryable=error.permanent,
-            ) from None
+        with heartbeating(f"reading {source.id}"):
+            try:
+                if isinstance(source, SqlSource):
+                    reading = self._sql.read(source, kpis, months, heartbeat)
+                elif isinstance(source, CsvSource):
+                    reading = read_csv(source, self._config.base_dir, kpis, months, heartbeat)
+                else:
+                    reading = read_http(source, kpis, months, heartbeat)
+            except SourceError as error:
+                raise ApplicationError(
+                    str(error),
+                    type=SOURCE_ERROR if error.permanent else SOURCE_UNAVAILABLE,
+                    non_retryable=error.permanent,
+                ) from None
         return SourceValues(source_id=source.id, values=reading.values, errors=reading.errors)
