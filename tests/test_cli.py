@@ -152,3 +152,36 @@ def test_preview_to_a_folder_it_cannot_write_is_one_line(
     argv = ["preview", "monthly-kpi-report", "--period", "2026-10", "--out", str(tmp_path / out)]
     code, _, err = run_cli(capsys, *argv, "--config", str(EXAMPLE_CONFIG))
     assert (2, f"opsrhythm: {message.format(tmp=tmp_path)}\n") == (code, err)
+
+
+def test_run_result_counts_unknown_outcomes_and_says_how_to_settle_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Recipients in doubt after a crash never read as sent: the count and the next step show."""
+    from datetime import UTC, datetime
+
+    from opsrhythm.platform.models import DeliveryResult, UnknownRecipient
+    from opsrhythm.rituals.kpi_report.commands import print_result
+    from opsrhythm.rituals.kpi_report.models import KpiReportResult
+
+    since = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    print_result(
+        KpiReportResult(
+            workflow_id="monthly-kpi-report-2026-10",
+            ritual_id="monthly-kpi-report",
+            period="2026-10",
+            archive_location="/archive/x",
+            deliveries=[
+                DeliveryResult(
+                    audience_id="leadership",
+                    message_kind="report",
+                    transport="sendgrid",
+                    sent=["a@acme.example"],
+                    unknown=[UnknownRecipient(email="b@acme.example", since=since)],
+                )
+            ],
+        )
+    )
+    out = capsys.readouterr().out
+    assert "leadership: 1 sent, 0 skipped, 0 failed, 1 outcome unknown via sendgrid" in out
+    assert "opsrhythm ledger resolve monthly-kpi-report-2026-10 --resend or --mark-sent" in out

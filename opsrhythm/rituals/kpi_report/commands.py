@@ -62,7 +62,13 @@ def print_result(result: object) -> None:
         print(
             f"  {delivery.audience_id}: {len(delivery.sent)} sent, "
             f"{len(delivery.skipped)} skipped, {len(delivery.failed)} failed"
+            + (f", {len(delivery.unknown)} outcome unknown" if delivery.unknown else "")
             + (f" via {delivery.transport}" if delivery.transport else "")
+        )
+    if any(delivery.unknown for delivery in result.deliveries):
+        print(
+            "  outcome unknown: a worker stopped mid-request; see opsrhythm ledger unknown, "
+            f"then opsrhythm ledger resolve {result.workflow_id} --resend or --mark-sent"
         )
     if result.kpis_without_data:
         print(f"  no data for: {', '.join(result.kpis_without_data)}")
