@@ -13,12 +13,10 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform.config import Person
@@ -30,6 +28,7 @@ from opsrhythm.rituals.feedback.config import FeedbackSettings, ProductArea
 from opsrhythm.rituals.feedback.digest import build_digest, last_digest_time, render_digest
 from opsrhythm.rituals.feedback.models import FeedbackItem
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA
+from opsrhythm.rituals.feedback.sla_failures import Failure, Sweep, tell_leads
 from opsrhythm.rituals.feedback.sla_models import SWEEP_SLA, SlaSweepInput, SlaSweepResult
 from opsrhythm.rituals.feedback.sla_sending import (
     OUTCOME_UNKNOWN_REASON,
@@ -51,27 +50,6 @@ if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger
     from opsrhythm.rituals.feedback.links import ActionLinks
     from opsrhythm.rituals.feedback.sla import NoticeKind
-
-
-@dataclass(frozen=True)
-class _Failure:
-    notice_id: str
-    """The ledger audience of the lead's notice about it: an item id, or an area's."""
-    kind: str
-    """The failed email's message kind: ``sla-warning``, ``close-loop``, ``digest-DATE``."""
-    area: str
-    recipient: str
-    """The address it was for, or the id of a person no longer in the config."""
-    line: str
-    settle: Callable[[str], None]
-    """Records the failure once told to someone (given who), so it is not tried again."""
-
-
-@dataclass
-class _Sweep:
-    workflow_id: str
-    failures: list[_Failure] = field(default_factory=list)
-    passing: list[ApplicationError] = field(default_factory=list)
 
 
 class FeedbackSlaActivities:
@@ -114,7 +92,7 @@ class FeedbackSlaActivities:
         # The ledger-backed modules import SQLAlchemy; loaded on first sweep, not at worker start.
         from opsrhythm.rituals.feedback import close_loop, sla
 
-        sweep, result, settings = _Sweep(input.workflow_id), SlaSweepResult(), self._settings
+        sweep, result, settings = Sweep(input.workflow_id), SlaSweepResult(), self._settings
         window = parse_duration(settings.reply_window)
         digest_at = last_digest_time(
             input.now,
@@ -130,7 +108,9 @@ class FeedbackSlaActivities:
             if input.now - digest_at < DIGEST_CATCH_UP:
                 for area in settings.areas:
                     result.digests += self._digest(sweep, area, digest_at, input.now)
-            self._tell_leads(sweep)
+            for failure in sweep.failures:
+                activity.logger.warning("Feedback email not sent: %s", failure.line)
+            tell_leads(sweep, self._config.people, settings, self._send)
         except MailBlocked as error:
             activity.logger.error("SendGrid refuses every email; the SLA sweep paused: %s", error)
             result.failed = len(sweep.failures) + 1
@@ -147,7 +127,7 @@ class FeedbackSlaActivities:
         result.next_at = min((m for m in moments if m is not None), default=None)
         return result
 
-    def _notices(self, sweep: _Sweep, kind: NoticeKind, now: datetime) -> int:
+    def _notices(self, sweep: Sweep, kind: NoticeKind, now: datetime) -> int:
         from opsrhythm.rituals.feedback import sla
 
         by_person: dict[str, list[FeedbackItem]] = defaultdict(list)
@@ -159,7 +139,7 @@ class FeedbackSlaActivities:
         return sum(self._notify(sweep, kind, p, items) for p, items in by_person.items())
 
     def _notify(
-        self, sweep: _Sweep, kind: NoticeKind, person_id: str, items: list[FeedbackItem]
+        self, sweep: Sweep, kind: NoticeKind, person_id: str, items: list[FeedbackItem]
     ) -> int:
         from opsrhythm.rituals.feedback import sla, sla_mail
 
@@ -176,8 +156,7 @@ class FeedbackSlaActivities:
             by_item = {i.id: links.for_item(i.id, person.email) for i in listed} if links else {}
             return sla_mail.render_sla_notice(kind, person.name, chosen, by_item, person.timezone)
 
-        sent = self._attempt(
-            sweep,
+        sent = sweep.attempt(
             lambda: self._send(list(keys), render, person),
             lambda reason: self._notice_failed(sweep, kind, items, person.email, reason),
         )
@@ -189,16 +168,15 @@ class FeedbackSlaActivities:
         self._notice_failed(sweep, kind, unknown, person.email, OUTCOME_UNKNOWN_REASON)
         return len(done)
 
-    def _reply(self, sweep: _Sweep, email: str, replies: list[Reply]) -> int:
+    def _reply(self, sweep: Sweep, email: str, replies: list[Reply]) -> int:
         from opsrhythm.rituals.feedback import close_loop
 
         keys = {MessageKey(sweep.workflow_id, r.item_id, "close-loop", email): r for r in replies}
-        sent = self._attempt(
-            sweep,
+        sent = sweep.attempt(
             lambda: self._send(
                 list(keys),
                 lambda claimed: close_loop.render_replies([keys[k] for k in claimed]),
-                Person(id="submitter", name=email, email=email),
+                Recipient(name=email, email=email),
             ),
             lambda reason: self._reply_failed(sweep, email, replies, reason),
         )
@@ -210,14 +188,14 @@ class FeedbackSlaActivities:
         self._reply_failed(sweep, email, unknown, OUTCOME_UNKNOWN_REASON)
         return 1 if sent.done else 0
 
-    def _digest(self, sweep: _Sweep, area: ProductArea, at: datetime, now: datetime) -> int:
+    def _digest(self, sweep: Sweep, area: ProductArea, at: datetime, now: datetime) -> int:
         kind = f"digest-{at:%Y-%m-%d}"
 
         def failed(recipient: str, reason: str) -> None:
             # Nothing to settle: a digest that failed is tried again at the next sweep.
             line = f"{area.name}: the weekly digest of {at:%Y-%m-%d} to {recipient}: {reason}"
             sweep.failures.append(
-                _Failure(area.id, kind, area.id, recipient, one_line(line), lambda told: None)
+                Failure(area.id, kind, area.id, recipient, one_line(line), lambda told: None)
             )
 
         try:
@@ -236,8 +214,7 @@ class FeedbackSlaActivities:
         if not digest.new and not digest.at_risk:
             return 0  # nothing to say this week
         message = render_digest(digest, area.name, owner.name)
-        sent = self._attempt(
-            sweep,
+        sent = sweep.attempt(
             lambda: self._send([key], lambda claimed: message, owner),
             lambda reason: failed(owner.email, reason),
         )
@@ -245,42 +222,8 @@ class FeedbackSlaActivities:
             failed(owner.email, OUTCOME_UNKNOWN_REASON)
         return 1 if sent is not None and sent.done else 0
 
-    def _tell_leads(self, sweep: _Sweep) -> None:
-        """One email per lead listing the failures of their areas, each told once."""
-        by_lead: dict[str, tuple[Person, list[_Failure]]] = {}
-        for failure in sweep.failures:
-            activity.logger.warning("Feedback email not sent: %s", failure.line)
-            lead = self._lead(failure.area, avoid=failure.recipient)
-            if lead is None:
-                failure.settle("no lead to tell")
-                continue
-            by_lead.setdefault(lead.email, (lead, []))[1].append(failure)
-        for lead, failures in by_lead.values():
-            self._tell_lead(sweep, lead, failures)
-
-    def _tell_lead(self, sweep: _Sweep, lead: Person, failures: list[_Failure]) -> None:
-        from opsrhythm.rituals.feedback import sla_mail
-
-        keys = {
-            MessageKey(sweep.workflow_id, f.notice_id, f"{f.kind}-failed", lead.email): f
-            for f in failures
-        }
-
-        def render(claimed: list[MessageKey]) -> RenderedEmail:
-            return sla_mail.render_failure_notice(lead.name, [keys[k].line for k in claimed])
-
-        def told_nobody(reason: str) -> None:
-            for failure in failures:
-                failure.settle(one_line(f"telling {lead.email} failed too: {reason}"))
-
-        sent = self._attempt(sweep, lambda: self._send(list(keys), render, lead), told_nobody)
-        for key in sent.done if sent else []:
-            keys[key].settle(f"{lead.email} told")
-        for key in sent.unknown if sent else []:
-            keys[key].settle(f"telling {lead.email}: {OUTCOME_UNKNOWN_REASON}")
-
     def _notice_failed(
-        self, sweep: _Sweep, kind: NoticeKind, items: list[FeedbackItem], to: str, reason: str
+        self, sweep: Sweep, kind: NoticeKind, items: list[FeedbackItem], to: str, reason: str
     ) -> None:
         from opsrhythm.rituals.feedback import sla
 
@@ -290,9 +233,9 @@ class FeedbackSlaActivities:
             def settle(told: str, item_id: str = item.id, line: str = line) -> None:
                 sla.mark_failed(self._ledger, [item_id], kind, one_line(f"{line}; {told}", 1000))
 
-            sweep.failures.append(_Failure(item.id, f"sla-{kind}", item.area, to, line, settle))
+            sweep.failures.append(Failure(item.id, f"sla-{kind}", item.area, to, line, settle))
 
-    def _reply_failed(self, sweep: _Sweep, email: str, replies: list[Reply], reason: str) -> None:
+    def _reply_failed(self, sweep: Sweep, email: str, replies: list[Reply], reason: str) -> None:
         from opsrhythm.rituals.feedback import close_loop
 
         for reply in replies:
@@ -303,27 +246,15 @@ class FeedbackSlaActivities:
                 close_loop.mark_reply_failed(self._ledger, email, [item_id], detail)
 
             notice = f"{reply.item_id}:{email}"[:255]
-            sweep.failures.append(_Failure(notice, "close-loop", reply.area, email, line, settle))
-
-    def _attempt(
-        self, sweep: _Sweep, send: Callable[[], Sent], failed: Callable[[str], None]
-    ) -> Sent | None:
-        """``send()``, or None after recording why not: passing errors are raised later."""
-        try:
-            return send()
-        except Undeliverable as error:
-            failed(str(error))
-        except ApplicationError as error:
-            sweep.passing.append(error)
-        return None
+            sweep.failures.append(Failure(notice, "close-loop", reply.area, email, line, settle))
 
     def _send(
         self,
         keys: list[MessageKey],
         render: Callable[[list[MessageKey]], RenderedEmail],
-        person: Person,
+        to: Person | Recipient,
     ) -> Sent:
-        recipient = Recipient(name=person.name, email=person.email)
+        recipient = Recipient(name=to.name, email=to.email)
         return send_once(self._sends, self._transport, keys, render, recipient)
 
     def _person(self, person_id: str) -> Person:
@@ -342,16 +273,3 @@ class FeedbackSlaActivities:
         if area is None:
             raise Undeliverable(f"area '{item.area}' is not in the config")
         return area.lead
-
-    def _lead(self, area_id: str, avoid: str) -> Person | None:
-        """The area's lead, or else the triage lead; never the one the failed email was for."""
-        triage = self._settings.triage
-        candidates = [triage.lead or triage.rotation[0]]
-        area = next((a for a in self._settings.areas if a.id == area_id), None)
-        if area is not None:
-            candidates.insert(0, area.lead)
-        for person_id in candidates:
-            person = next((p for p in self._config.people if p.id == person_id), None)
-            if person is not None and avoid not in (person.id, person.email):
-                return person
-        return None
