@@ -61,6 +61,7 @@ SCHEDULE_KEYS = {
     "note",
 }
 ITEM_KEYS = {
+    "email_failure",
     "id",
     "created_at",
     "text",

@@ -19,6 +19,7 @@ from opsrhythm.platform.mail.contract import OUTCOME_UNKNOWN, MessageTags
 from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.rituals.feedback.actions import resolve
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaSweepResult
+from opsrhythm.rituals.feedback.views import items_json
 from tests.feedback.test_close_loop import submit
 from tests.feedback.test_sla import RecordingTransport, Setup
 
@@ -191,3 +192,17 @@ def test_a_refused_account_pauses_the_sweep_without_losing_anything(tmp_path: Pa
     assert friday + BLOCKED_RETRY == paused.next_at
     assert [] == events(setup, billing, "sla-warning-failed")
     assert [("Feedback SLA: 1 item due soon", ["farid.haddad@acme.example"])] == transport.sent
+
+
+def test_feedback_list_shows_why_an_email_failed(tmp_path: Path) -> None:
+    """`feedback list --json` carries the failure on the item it concerns, and only there."""
+    setup, _ = faulty_setup(tmp_path, without="farid")
+    billing = setup.submit("Refund the invoice", MONDAY_9_LONDON)
+    security = setup.submit("We need SSO now", MONDAY_9_LONDON, arr=90_000)
+    sweep(setup, MONDAY_9_LONDON + timedelta(days=4))
+    listed = items_json(setup.ledger.find(), setup.ledger.email_failures())["items"]
+    failures = {item["id"]: item["email_failure"] for item in listed}
+    assert (None, True) == (
+        failures[security],
+        "person 'farid' is not in the config" in (failures[billing] or ""),
+    )

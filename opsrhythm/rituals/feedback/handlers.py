@@ -129,11 +129,12 @@ def list_items(args: argparse.Namespace, context: CliContext) -> int:
     breaching_at = datetime.now(UTC) if args.breaching else None
     with open_ledger() as ledger:
         items = ledger.find(area=args.area, status=args.status, breaching_at=breaching_at)
+        failures = ledger.email_failures()
     if args.json:
-        print_json(views.items_json(items))
+        print_json(views.items_json(items, failures))
         return 0
     out = console()
-    out.print(views.items_table(items))
+    out.print(views.items_table(items, failures))
     out.print(f"{len(items)} item(s)")
     return 0
 

@@ -21,6 +21,8 @@ from opsrhythm.rituals.feedback.merging import link_duplicate
 from opsrhythm.rituals.feedback.models import FeedbackItem
 
 _IN_CHUNK = 500
+EMAIL_FAILURES = ("sla-warning-failed", "sla-escalation-failed", "reply-failed")
+"""History events of an email about an item that could not be sent (see the SLA sweep)."""
 
 
 class FeedbackLedger:
@@ -207,6 +209,13 @@ class FeedbackLedger:
         query = sa.select(t.c.actor, t.c.event, t.c.detail).where(t.c.item_id == item_id)
         with self.engine.connect() as conn:
             return [tuple(row) for row in conn.execute(query.order_by(t.c.seq))]
+
+    def email_failures(self) -> dict[str, str]:
+        """Per item, the detail of its latest email that could not be sent."""
+        t = self.history
+        query = sa.select(t.c.item_id, t.c.detail).where(t.c.event.in_(EMAIL_FAILURES))
+        with self.engine.connect() as conn:
+            return {row.item_id: row.detail for row in conn.execute(query.order_by(t.c.seq))}
 
     def quarantine_rows(self, rows: Sequence[dict[str, Any]]) -> int:
         """Record malformed rows (hash, origin, line, raw, reason); the count of new ones."""

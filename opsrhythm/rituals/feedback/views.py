@@ -7,7 +7,7 @@ field names are a stable interface, listed in the README: add fields, never rena
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -20,7 +20,11 @@ from opsrhythm.rituals.feedback.models import FeedbackInput, FeedbackItem
 from opsrhythm.rituals.feedback.rules import explain, route
 
 
-def items_table(items: Sequence[FeedbackItem]) -> Table:
+def items_table(
+    items: Sequence[FeedbackItem], email_failures: Mapping[str, str] | None = None
+) -> Table:
+    """``email_failures``: per item id, why an email about it could not be sent."""
+    failures = email_failures or {}
     table = Table("area", "team", "assignee", "prio", "score", "status", "due", "text")
     table.add_column("id", no_wrap=True)
     for item in items:
@@ -30,7 +34,7 @@ def items_table(items: Sequence[FeedbackItem]) -> Table:
             item.assignee,
             item.priority,
             f"{item.score:g}",
-            item.status,
+            item.status + (" (email failed)" if item.id in failures else ""),
             item.due_at.strftime("%Y-%m-%d") if item.due_at else "",
             Text(item.text[:60]),
             item.id,
@@ -38,8 +42,12 @@ def items_table(items: Sequence[FeedbackItem]) -> Table:
     return table
 
 
-def items_json(items: Sequence[FeedbackItem]) -> dict[str, Any]:
-    return {"items": [_item_json(item) for item in items], "count": len(items)}
+def items_json(
+    items: Sequence[FeedbackItem], email_failures: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    failures = email_failures or {}
+    documents = [_item_json(item) | {"email_failure": failures.get(item.id)} for item in items]
+    return {"items": documents, "count": len(items)}
 
 
 def _item_json(item: FeedbackItem) -> dict[str, Any]:
