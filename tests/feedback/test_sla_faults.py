@@ -206,3 +206,27 @@ def test_feedback_list_shows_why_an_email_failed(tmp_path: Path) -> None:
         failures[security],
         "person 'farid' is not in the config" in (failures[billing] or ""),
     )
+
+
+def test_an_item_of_a_removed_area_fails_only_its_escalation(tmp_path: Path) -> None:
+    """Security gone from the config: its breached item is recorded and Ana (the triage lead)
+    told once; the billing warning still goes to Farid once."""
+    setup, transport = faulty_setup(tmp_path)
+    security = setup.submit("We need SSO now", MONDAY_9_LONDON, arr=90_000)
+    setup.submit("Refund the invoice", MONDAY_9_LONDON)
+    assert setup.config.feedback is not None
+    areas = [a for a in setup.config.feedback.areas if a.id != "security"]
+    feedback = setup.config.feedback.model_copy(update={"areas": areas})
+    setup.config = setup.config.model_copy(update={"feedback": feedback})
+    setup.activities = FeedbackSlaActivities(
+        setup.config, lambda: setup.ledger, lambda: setup.sends, transport
+    )
+    friday = MONDAY_9_LONDON + timedelta(days=4)
+    sweep(setup, friday)
+    sweep(setup, friday + timedelta(hours=1))
+    failed = events(setup, security, "sla-escalation-failed")
+    assert [
+        ("Feedback SLA: 1 item due soon", ["farid.haddad@acme.example"]),
+        (NOTICE, ["ana.silva@acme.example"]),
+    ] == transport.sent
+    assert 1 == len(failed) and "area 'security' is not in the config" in failed[0]
