@@ -1,0 +1,284 @@
+"""Record the workflow histories that ``test_replay.py`` replays against today's code.
+
+Run from the repository root: ``python -m tests.workflows.record_histories [NAME ...]`` (no
+name: all of them). Each scenario runs the current workflow code on its own Temporal server,
+with fake activities (a history records activity results, so replay never calls them), and
+writes ``tests/workflows/histories/<workflow id>.json``. The file name is the workflow id.
+
+Re-record a history only for a change that is meant to break it, once no run of the old
+code is left in flight; ``docs/reliability.md`` says how to change a workflow safely instead.
+``monthly-kpi-report-2026-10.json`` is older than this script and is never re-recorded: it
+is the proof that runs started by older code still replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import os
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+from temporalio import activity
+from temporalio.client import (
+    ScheduleActionExecutionStartWorkflow,
+    WorkflowContinuedAsNewError,
+    WorkflowHistory,
+)
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from opsrhythm.config_loader import load_config
+from opsrhythm.platform import search_attributes
+from opsrhythm.platform.approvals.models import ApprovalPlan
+from opsrhythm.platform.schedules import commands as schedule_commands
+from opsrhythm.platform.schedules.times import schedule_id
+from opsrhythm.platform.temporal_runtime import find_binary
+from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaSweepResult, SlaWatchInput
+from opsrhythm.rituals.feedback.workflow_models import (
+    FeedbackImportInput,
+    ImportCounts,
+    ImportPlan,
+    PlanImportInput,
+    TriageChunkInput,
+)
+from opsrhythm.rituals.kpi_report.models import KpiReportInput
+from tests.conftest import EXAMPLE_CONFIG
+from tests.workflows.approval_fakes import (
+    DEV,
+    GRACE,
+    ApprovalFakes,
+    Handle,
+    approval,
+    approval_state,
+    decide,
+)
+from tests.workflows.test_kpi_report import FakeActivities
+from workflows.feedback_sla import FeedbackSlaWorkflow
+from workflows.feedback_triage import FeedbackTriageWorkflow
+from workflows.kpi_report import KpiReportWorkflow
+from workflows.scheduled_run import ScheduledRitualWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+# Every scenario must finish well within this; a stuck one fails the recording, never hangs it.
+SCENARIO_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class Servers:
+    time_skipping: WorkflowEnvironment
+    dev: WorkflowEnvironment
+
+
+Steps = Callable[[WorkflowEnvironment, Handle], Awaitable[None]]
+
+
+async def _approved_report(
+    servers: Servers, workflow_id: str, plan: ApprovalPlan, steps: Steps
+) -> WorkflowHistory:
+    env = servers.time_skipping
+    fakes = ApprovalFakes(plan)
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        env.client, task_queue=task_queue, workflows=[KpiReportWorkflow], activities=fakes.all()
+    ):
+        handle: Handle = await env.client.start_workflow(
+            KpiReportWorkflow.run,
+            KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
+            id=workflow_id,
+            task_queue=task_queue,
+            execution_timeout=timedelta(days=30),
+        )
+        await approval_state(handle)
+        await steps(env, handle)
+        await handle.result()
+    return await handle.fetch_history()
+
+
+async def _approve(env: WorkflowEnvironment, handle: Handle) -> None:
+    await decide(handle, DEV, comment="Looks right")
+
+
+async def _request_changes_then_approve(env: WorkflowEnvironment, handle: Handle) -> None:
+    await decide(handle, DEV, "request_changes", "Use the restated churn")
+    await approval_state(handle, round=2)
+    await decide(handle, DEV, comment="Better")
+
+
+async def _escalate_at_the_deadline(env: WorkflowEnvironment, handle: Handle) -> None:
+    # The plan's deadline is three days, with a reminder at two: both timers fire.
+    await env.sleep(timedelta(days=3, minutes=1))
+    await approval_state(handle, escalated=True)
+    await decide(handle, GRACE, comment="Approved on Dev's behalf")
+
+
+async def kpi_report_approved(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """The KPI report with an approval step, approved in its first round."""
+    return await _approved_report(servers, workflow_id, approval(approvers=[DEV]), _approve)
+
+
+async def kpi_report_changes_requested(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """A request for changes (redraft, second round), then approval."""
+    plan = approval(approvers=[DEV])
+    return await _approved_report(servers, workflow_id, plan, _request_changes_then_approve)
+
+
+async def kpi_report_escalated(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """Nobody decides: a reminder, the deadline, escalation to the backup, who approves."""
+    plan = approval(approvers=[DEV], on_timeout="escalate", backup=GRACE)
+    return await _approved_report(servers, workflow_id, plan, _escalate_at_the_deadline)
+
+
+async def scheduled_run(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """The example ritual's Temporal Schedule, triggered: ScheduledRitualWorkflow and its child
+    report (the child's history is not kept: the no-approval report has its own)."""
+    client = servers.dev.client
+    config = load_config(EXAMPLE_CONFIG)
+    ritual_id = config.rituals[0].id
+    task_queue = str(uuid.uuid4())
+    printed = io.StringIO()
+    out = Console(file=printed)
+    await schedule_commands.sync(client, config, out, task_queue=task_queue)
+    handle = client.get_schedule_handle(schedule_id(ritual_id))
+    try:
+        async with Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[ScheduledRitualWorkflow, KpiReportWorkflow],
+            activities=FakeActivities().all(),
+        ):
+            code = await schedule_commands.trigger(client, ritual_id, out, wait=True)
+        assert 0 == code, printed.getvalue()
+        action = (await handle.describe()).info.recent_actions[-1].action
+    finally:
+        await handle.delete()
+    assert isinstance(action, ScheduleActionExecutionStartWorkflow)
+    return await client.get_workflow_handle(action.workflow_id).fetch_history()
+
+
+async def feedback_import(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """A five-row file imported in chunks of two: a plan, then three chunk activities."""
+    env = servers.time_skipping
+
+    @activity.defn(name="plan_feedback_import")
+    async def plan(input: PlanImportInput) -> ImportPlan:
+        return ImportPlan(rows=5, sha256="0" * 64)
+
+    @activity.defn(name="triage_feedback_chunk")
+    async def chunk(input: TriageChunkInput) -> ImportCounts:
+        rows = input.stop - input.start
+        return ImportCounts(rows=rows, imported=rows - 1, duplicates=1)
+
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[FeedbackTriageWorkflow],
+        activities=[plan, chunk],
+    ):
+        handle = await env.client.start_workflow(
+            FeedbackTriageWorkflow.run,
+            FeedbackImportInput(path="/data/feedback.csv", origin="feedback.csv", chunk_size=2),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        await handle.result()
+    return await handle.fetch_history()
+
+
+async def feedback_sla_sweep(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """One run of the SLA watcher, to its continue-as-new: a sweep that names the next deadline
+    and is cut short by a poke, a sweep that finds nothing (the idle timer fires), a last one."""
+    env = servers.time_skipping
+    sweeps: list[SlaSweepInput] = []
+    swept = asyncio.Event()
+
+    @activity.defn(name="sweep_sla")
+    async def sweep(input: SlaSweepInput) -> SlaSweepResult:
+        sweeps.append(input)
+        swept.set()
+        if len(sweeps) == 1:
+            return SlaSweepResult(warned=1, next_at=input.now + timedelta(minutes=30))
+        return SlaSweepResult(escalated=len(sweeps) - 2)
+
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        env.client, task_queue=task_queue, workflows=[FeedbackSlaWorkflow], activities=[sweep]
+    ):
+        handle = await env.client.start_workflow(
+            FeedbackSlaWorkflow.run,
+            SlaWatchInput(max_idle_seconds=3600, sweeps_per_run=3),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        await swept.wait()
+        await handle.signal(FeedbackSlaWorkflow.poke)
+        with contextlib.suppress(WorkflowContinuedAsNewError):
+            await handle.result(follow_runs=False)
+        # The started handle follows the chain: ask for the first run's history by its id.
+        first = env.client.get_workflow_handle(workflow_id, run_id=handle.first_execution_run_id)
+        history = await first.fetch_history()
+        await env.client.get_workflow_handle(workflow_id).terminate("recorded")
+    return history
+
+
+Scenario = Callable[[Servers, str], Awaitable[WorkflowHistory]]
+SCENARIOS: dict[str, Scenario] = {
+    "kpi-report-approved": kpi_report_approved,
+    "kpi-report-changes-requested": kpi_report_changes_requested,
+    "kpi-report-escalated": kpi_report_escalated,
+    "scheduled-run": scheduled_run,
+    "feedback-import": feedback_import,
+    "feedback-sla-sweep": feedback_sla_sweep,
+}
+
+
+async def record(names: list[str], out_dir: Path = HISTORIES) -> list[Path]:
+    """Run the named scenarios (all, given none) and write their histories to ``out_dir``."""
+    unknown = sorted(set(names) - set(SCENARIOS))
+    if unknown:
+        raise SystemExit(f"unknown scenario {', '.join(unknown)} (known: {', '.join(SCENARIOS)})")
+    time_skipping = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=find_binary("temporal-test-server"),
+    )
+    dev = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=find_binary("temporal"),
+        search_attributes=search_attributes.ALL,
+        dev_server_extra_args=["--headless"],
+    )
+    written = []
+    try:
+        servers = Servers(time_skipping, dev)
+        for name in names or list(SCENARIOS):
+            history = await asyncio.wait_for(SCENARIOS[name](servers, name), SCENARIO_TIMEOUT)
+            path = out_dir / f"{name}.json"
+            path.write_text(json.dumps(history.to_json_dict(), indent=2) + "\n")
+            written.append(path)
+            print(f"{path}: {len(history.events)} events", flush=True)
+    finally:
+        await dev.shutdown()
+        await time_skipping.shutdown()
+    return written
+
+
+def main(argv: list[str]) -> None:
+    asyncio.run(record(argv))
+    # A client process can abort at exit in the SDK's teardown (sdk-python #300) after its
+    # work is done; the histories are written, so leave without the teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
