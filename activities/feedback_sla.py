@@ -165,7 +165,7 @@ class FeedbackSlaActivities:
         done = [keys[k] for k in sent.done]
         sla.mark_notified(self._ledger, done, kind, person.email)
         unknown = [keys[k] for k in sent.unknown]
-        self._notice_failed(sweep, kind, unknown, person.email, OUTCOME_UNKNOWN_REASON)
+        self._notice_failed(sweep, kind, unknown, person.email, OUTCOME_UNKNOWN_REASON, held=True)
         return len(done)
 
     def _reply(self, sweep: Sweep, email: str, replies: list[Reply]) -> int:
@@ -223,15 +223,24 @@ class FeedbackSlaActivities:
         return 1 if sent is not None and sent.done else 0
 
     def _notice_failed(
-        self, sweep: Sweep, kind: NoticeKind, items: list[FeedbackItem], to: str, reason: str
+        self,
+        sweep: Sweep,
+        kind: NoticeKind,
+        items: list[FeedbackItem],
+        to: str,
+        reason: str,
+        *,
+        held: bool = False,
     ) -> None:
+        """``held``: the outcome is unknown; the item stays due and its ledger row decides."""
         from opsrhythm.rituals.feedback import sla
 
         for item in items:
             line = one_line(f"{item.id} ({item.area}): the SLA {kind} to {to}: {reason}")
 
             def settle(told: str, item_id: str = item.id, line: str = line) -> None:
-                sla.mark_failed(self._ledger, [item_id], kind, one_line(f"{line}; {told}", 1000))
+                detail = one_line(f"{line}; {told}", 1000)
+                sla.mark_failed(self._ledger, [item_id], kind, detail, held=held)
 
             sweep.failures.append(Failure(item.id, f"sla-{kind}", item.area, to, line, settle))
 

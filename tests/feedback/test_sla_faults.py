@@ -18,7 +18,7 @@ from activities.feedback_sla import BLOCKED_RETRY, FeedbackSlaActivities
 from opsrhythm.platform.mail.contract import OUTCOME_UNKNOWN, MessageTags
 from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.rituals.feedback.actions import resolve
-from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaSweepResult
+from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID, SlaSweepInput, SlaSweepResult
 from opsrhythm.rituals.feedback.views import items_json
 from tests.feedback.test_close_loop import submit
 from tests.feedback.test_sla import RecordingTransport, Setup
@@ -165,7 +165,8 @@ def test_a_refused_digest_tells_the_lead_once(tmp_path: Path) -> None:
 
 
 def test_an_unknown_outcome_is_held_and_reported(tmp_path: Path) -> None:
-    """A warning whose request may have gone is never resent; Chloe is told once."""
+    """A warning whose request may have gone is never resent; Chloe is told once; once an
+    operator settles it with `ledger resolve --resend`, the next sweep sends it, once."""
     setup, transport = faulty_setup(tmp_path)
     unknown = ApplicationError("SendGrid gave no answer", type=OUTCOME_UNKNOWN)
     transport.fail("farid.haddad@acme.example", unknown, 1)
@@ -173,11 +174,22 @@ def test_an_unknown_outcome_is_held_and_reported(tmp_path: Path) -> None:
     friday = MONDAY_9_LONDON + timedelta(days=4)
     sweep(setup, friday)
     sweep(setup, friday + timedelta(hours=1))
-    warnings = [a for a in transport.attempts if "due soon" in a[0]]
-    failed = events(setup, billing, "sla-warning-failed")
-    assert [("Feedback SLA: 1 item due soon", "farid.haddad@acme.example")] == warnings
+    held = [a for a in transport.attempts if "due soon" in a[0]]
+    failed = events(setup, billing, "sla-warning-unknown")
+    listed = setup.ledger.email_failures()
+    assert [("Feedback SLA: 1 item due soon", "farid.haddad@acme.example")] == held
     assert [(NOTICE, ["chloe.dubois@acme.example"])] == transport.sent
-    assert 1 == len(failed) and "outcome unknown" in failed[0]
+    assert 1 == len(failed) and "outcome unknown" in failed[0] and billing in listed
+    setup.sends.resolve(SLA_WATCH_ID, None, resend=True, note="checked: not delivered")
+    sweep(setup, friday + timedelta(hours=2))
+    sweep(setup, friday + timedelta(hours=3))
+    item = setup.ledger.get(billing)
+    assert ("Feedback SLA: 1 item due soon", ["farid.haddad@acme.example"]) == transport.sent[-1]
+    assert (2, True, False) == (
+        len([a for a in transport.attempts if "due soon" in a[0]]),
+        item is not None and item.warned_at is not None,
+        billing in setup.ledger.email_failures(),
+    )
 
 
 def test_a_refused_account_pauses_the_sweep_without_losing_anything(tmp_path: Path) -> None:

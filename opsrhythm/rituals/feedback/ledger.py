@@ -21,8 +21,15 @@ from opsrhythm.rituals.feedback.merging import link_duplicate
 from opsrhythm.rituals.feedback.models import FeedbackItem
 
 _IN_CHUNK = 500
-EMAIL_FAILURES = ("sla-warning-failed", "sla-escalation-failed", "reply-failed")
+EMAIL_FAILURES = (
+    "sla-warning-failed",
+    "sla-escalation-failed",
+    "sla-warning-unknown",
+    "sla-escalation-unknown",
+    "reply-failed",
+)
 """History events of an email about an item that could not be sent (see the SLA sweep)."""
+_EMAIL_SENT = ("sla-warning", "sla-escalation", "replied")
 
 
 class FeedbackLedger:
@@ -211,11 +218,18 @@ class FeedbackLedger:
             return [tuple(row) for row in conn.execute(query.order_by(t.c.seq))]
 
     def email_failures(self) -> dict[str, str]:
-        """Per item, the detail of its latest email that could not be sent."""
+        """Per item, why its latest email could not be sent, unless one has gone since."""
         t = self.history
-        query = sa.select(t.c.item_id, t.c.detail).where(t.c.event.in_(EMAIL_FAILURES))
+        events = t.c.event.in_(EMAIL_FAILURES + _EMAIL_SENT)
+        query = sa.select(t.c.item_id, t.c.event, t.c.detail).where(events).order_by(t.c.seq)
+        found: dict[str, str] = {}
         with self.engine.connect() as conn:
-            return {row.item_id: row.detail for row in conn.execute(query.order_by(t.c.seq))}
+            for row in conn.execute(query):
+                if row.event in EMAIL_FAILURES:
+                    found[row.item_id] = row.detail
+                else:
+                    found.pop(row.item_id, None)
+        return found
 
     def quarantine_rows(self, rows: Sequence[dict[str, Any]]) -> int:
         """Record malformed rows (hash, origin, line, raw, reason); the count of new ones."""

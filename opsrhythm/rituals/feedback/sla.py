@@ -3,7 +3,10 @@ when the next one falls due, so one watcher can sleep on a durable timer until e
 
 Only open originals count: an acknowledged, resolved or merged item stops its clock. A notice
 that could not be sent is recorded in the item's history (``sla-warning-failed``,
-``sla-escalation-failed``) with the reason, and is not tried again.
+``sla-escalation-failed``) with the reason, and is not tried again. One whose outcome is unknown
+is recorded as ``sla-warning-unknown`` (or ``-escalation-``) and stays due: its send-ledger row
+holds it until an operator settles it (``opsrhythm ledger resolve``), and the next sweep then
+sends it or marks it sent.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ def due_notices(ledger: FeedbackLedger, kind: NoticeKind, now: datetime) -> list
     return ledger.select_items(sa.and_(_open(ledger), when, ~failed))
 
 
-def failed_event(kind: NoticeKind) -> str:
-    return f"sla-{kind}-failed"
+def failed_event(kind: NoticeKind, *, held: bool = False) -> str:
+    return f"sla-{kind}-{'unknown' if held else 'failed'}"
 
 
 def next_deadline(ledger: FeedbackLedger, now: datetime) -> datetime | None:
@@ -69,16 +72,22 @@ def mark_notified(
                 ledger.record(conn, item.id, "sla", f"sla-{kind}", f"sent to {recipient}")
 
 
-def mark_failed(ledger: FeedbackLedger, item_ids: list[str], kind: NoticeKind, detail: str) -> None:
-    """Record on each item that its notice could not be sent, once; the sweep then skips it."""
-    h = ledger.history
+def mark_failed(
+    ledger: FeedbackLedger,
+    item_ids: list[str],
+    kind: NoticeKind,
+    detail: str,
+    *,
+    held: bool = False,
+) -> None:
+    """Record on each item that its notice could not be sent, once; the sweep then skips it,
+    unless ``held`` (the outcome is unknown): the send ledger decides that one."""
+    h, event = ledger.history, failed_event(kind, held=held)
     with ledger.engine.begin() as conn:
         for item_id in item_ids:
-            known = sa.select(h.c.seq).where(
-                h.c.item_id == item_id, h.c.event == failed_event(kind)
-            )
+            known = sa.select(h.c.seq).where(h.c.item_id == item_id, h.c.event == event)
             if conn.execute(known).first() is None:
-                ledger.record(conn, item_id, "sla", failed_event(kind), detail)
+                ledger.record(conn, item_id, "sla", event, detail)
 
 
 def _open(ledger: FeedbackLedger) -> sa.ColumnElement[bool]:
