@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from opsrhythm.platform.kpi_config import CsvSource, HttpSource, Kpi, SqlSource
 from opsrhythm.platform.periods import Month
 from opsrhythm.rituals.kpi_report.models import GatherSourceInput, PlanReportInput
 from opsrhythm.rituals.kpi_report.sources import SourceError, SqlReader, read_csv, read_http
+from tests.json_stub import json_endpoint
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 OCT, SEP = Month(2026, 10), Month(2026, 9)
@@ -110,29 +109,22 @@ def test_csv_missing_period_column_is_permanent(tmp_path: Path) -> None:
     )
 
 
-class MetricsApi(BaseHTTPRequestHandler):
+class MetricsApi:
+    """Answers with the month's users behind a bearer token; ``status`` injects a failure."""
+
     status = 200
 
-    def do_GET(self) -> None:
-        authorised = self.headers.get("Authorization") == "Bearer s3cret"
-        status = self.status if authorised else 401
-        body = json.dumps({"data": {"users": 1000 + int(self.path[-2:])}}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+    @classmethod
+    def respond(cls, request: BaseHTTPRequestHandler) -> tuple[int, object]:
+        authorised = request.headers.get("Authorization") == "Bearer s3cret"
+        document = {"data": {"users": 1000 + int(request.path[-2:])}}
+        return (cls.status if authorised else 401), document
 
 
 @pytest.fixture
 def metrics_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), MetricsApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/metrics?month={{period}}"
-    server.shutdown()
-    server.server_close()
+    with json_endpoint(MetricsApi.respond) as url:
+        yield url
     MetricsApi.status = 200
 
 

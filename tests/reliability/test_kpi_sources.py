@@ -3,12 +3,9 @@ saying why, while an unreachable source stays a retryable failure of the whole s
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from opsrhythm.platform.periods import Month
 from opsrhythm.rituals.kpi_report.models import GatherSourceInput
 from opsrhythm.rituals.kpi_report.sources import SourceError, SqlReader, read_csv, read_http
 from tests.databases import POSTGRES_URL
+from tests.json_stub import json_endpoint
 
 OCT, SEP = Month(2026, 10), Month(2026, 9)
 # Days as ISO text compare the same way on SQLite and PostgreSQL.
@@ -208,25 +206,10 @@ def test_csv_missing_column_or_bad_value_fails_only_its_kpi(tmp_path: Path) -> N
     } == reading.errors
 
 
-class Metrics(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps({"data": {"users": 1010, "plan": "pro"}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def metrics_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/metrics?month={{period}}"
-    server.shutdown()
-    server.server_close()
+    with json_endpoint(lambda request: (200, {"data": {"users": 1010, "plan": "pro"}})) as url:
+        yield url
 
 
 def test_http_bad_path_fails_only_its_kpi(metrics_url: str) -> None:

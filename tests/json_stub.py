@@ -1,0 +1,38 @@
+"""A JSON endpoint on loopback for the HTTP source's tests: one document, or a status."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Respond = Callable[[BaseHTTPRequestHandler], tuple[int, Any]]
+
+
+@contextmanager
+def json_endpoint(respond: Respond) -> Iterator[str]:
+    """Serve ``respond(request) -> (status, document)`` and yield the URL template an HTTP
+    source takes (``…/metrics?month={period}``); stop the server on exit."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, document = respond(self)
+            body = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/metrics?month={{period}}"
+    finally:
+        server.shutdown()
+        server.server_close()
