@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.progress import heartbeating
 from opsrhythm.platform.config import EmailSettings
 from opsrhythm.platform.ledger_keys import MessageKey
 from opsrhythm.platform.mail.contract import (
@@ -123,7 +124,8 @@ class EmailActivities:
                 # Anything but a definite failure (a bug, a cancellation, a kill) may strike after
                 # the request left: the step stays 'sending', and later steps are not yet claimed.
                 try:
-                    self._transport.send(message, [by_key[key] for key in step], tags)
+                    with heartbeating(f"sending {len(step)} recipients"):
+                        self._transport.send(message, [by_key[key] for key in step], tags)
                 except ApplicationError as error:
                     # An unknown outcome keeps this step in 'sending': never resent, only reported.
                     if error.type != OUTCOME_UNKNOWN:

@@ -1,4 +1,5 @@
-"""Timeouts and retry policy of the rendering activities, named once; deterministic only.
+"""Timeouts and retry policies of the rendering and sending activities, named once;
+deterministic only.
 
 Rendering heartbeats as it works (per audience, per recipient), so a worker that dies
 mid-render is noticed within the heartbeat timeout and the activity is retried on another
@@ -22,3 +23,8 @@ RENDER_RETRY = RetryPolicy(
     maximum_attempts=3,
     non_retryable_error_types=[RENDER_ERROR],
 )
+
+SEND_TIMEOUT = timedelta(minutes=5)
+# The send activity heartbeats in the background during each provider request, so a killed
+# worker costs this long before another worker resumes the send, not the 5-minute timeout.
+SEND_HEARTBEAT = timedelta(seconds=15)

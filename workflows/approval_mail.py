@@ -24,7 +24,13 @@ with workflow.unsafe.imports_passed_through():
         Contact,
     )
     from opsrhythm.platform.models import SEND_EMAIL, DeliveryResult, Recipient, SendEmailInput
-    from workflows.activity_options import RENDER_HEARTBEAT, RENDER_RETRY, RENDER_TIMEOUT
+    from workflows.activity_options import (
+        RENDER_HEARTBEAT,
+        RENDER_RETRY,
+        RENDER_TIMEOUT,
+        SEND_HEARTBEAT,
+        SEND_TIMEOUT,
+    )
 
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -77,7 +83,7 @@ async def send(
             recipients=[Recipient(name=recipient.name, email=recipient.email)],
             disable_click_tracking=True,
         ),
-        start_to_close_timeout=timedelta(minutes=5),
-        heartbeat_timeout=timedelta(minutes=1),
+        start_to_close_timeout=SEND_TIMEOUT,
+        heartbeat_timeout=SEND_HEARTBEAT,
         retry_policy=EMAIL_RETRY,
     )

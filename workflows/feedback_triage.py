@@ -55,7 +55,7 @@ class FeedbackTriageWorkflow:
                     now=now,
                 ),
                 start_to_close_timeout=timedelta(minutes=10),
-                heartbeat_timeout=timedelta(seconds=60),
+                heartbeat_timeout=timedelta(seconds=20),
                 retry_policy=CHUNK_RETRY,
             )
             self._counts = self._counts.plus(counts)

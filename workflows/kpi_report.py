@@ -39,7 +39,13 @@ with workflow.unsafe.imports_passed_through():
         ReportPlan,
     )
     from opsrhythm.rituals.kpi_report.report_draft import report_context, report_draft
-    from workflows.activity_options import RENDER_HEARTBEAT, RENDER_RETRY, RENDER_TIMEOUT
+    from workflows.activity_options import (
+        RENDER_HEARTBEAT,
+        RENDER_RETRY,
+        RENDER_TIMEOUT,
+        SEND_HEARTBEAT,
+        SEND_TIMEOUT,
+    )
     from workflows.approval import ApprovalSteps
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
@@ -242,8 +248,8 @@ class KpiReportWorkflow(ApprovalSteps):
         try:
             return await SEND_EMAIL.execute(
                 input,
-                start_to_close_timeout=timedelta(minutes=5),
-                heartbeat_timeout=timedelta(minutes=1),
+                start_to_close_timeout=SEND_TIMEOUT,
+                heartbeat_timeout=SEND_HEARTBEAT,
                 retry_policy=SEND_RETRY,
             )
         except ActivityError as error:
