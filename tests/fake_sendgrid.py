@@ -3,7 +3,8 @@
 Every body is validated against the provider's published OpenAPI schema (one known flaw
 patched: top-level custom_args is an object of strings), then against the documented limits the
 schema cannot express. Accepted requests are recorded (sandbox mode gets 200 and is not, as at
-SendGrid); scripted faults (429, 5xx, 4xx, slow answers) let tests drive each error path.
+SendGrid); scripted faults (429, 5xx, 4xx, slow answers) let tests drive each error path, and
+``faults()`` answers a seeded share of requests with 429, 500 or a timeout at random.
 Runs on a loopback port in a background thread.
 """
 
@@ -12,16 +13,17 @@ from __future__ import annotations
 import copy
 import json
 import math
+import random
 import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
@@ -103,6 +105,51 @@ def body_problem(body: Any) -> tuple[str, str | None] | None:
     return None
 
 
+FaultKind = Literal["429", "500", "timeout"]
+
+
+@dataclass
+class Faults:
+    """A seeded share of requests answered with one of ``kinds`` instead of 202.
+
+    A request's fate depends only on the seed, the request (its subject, first recipient and
+    size) and how often that request was seen before, never on arrival order: concurrent
+    activities meet the same faults on every run. A 429 says the limit resets one or two seconds
+    ahead. A timeout validates and records the delivery first, then holds the answer for ``hold``
+    seconds: the client gives up on a request that did reach SendGrid, the truly unknown case.
+    """
+
+    rate: float
+    kinds: tuple[FaultKind, ...]
+    seed: int
+    hold: float
+    seen: dict[tuple[str, str, int], int] = field(default_factory=dict)
+
+    def draw(self, body: Any) -> InjectedFault | None:
+        """The fault for this request, or None (also for a body with no recipient to key on)."""
+        try:
+            to = [a["email"] for p in body["personalizations"] for a in p.get("to", [])]
+            request = (str(body.get("subject", "")), str(to[0]), len(to))
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        attempt = self.seen.get(request, 0)
+        self.seen[request] = attempt + 1
+        chance = random.Random(f"{self.seed}|{request}|{attempt}")
+        if chance.random() >= self.rate:
+            return None
+        return InjectedFault(chance.choice(self.kinds), to, chance.uniform(1.0, 2.0), self.hold)
+
+
+@dataclass(frozen=True)
+class InjectedFault:
+    """A fault ``faults()`` injected into one request, and the recipients of that request."""
+
+    kind: FaultKind
+    recipients: list[str]
+    reset_in: float
+    hold: float
+
+
 @dataclass(frozen=True)
 class _Script:
     status: int | None
@@ -120,6 +167,9 @@ class FakeSendGrid:
         self._script: deque[_Script] = deque()
         self._delivered: list[dict[str, Any]] = []
         self._received = 0
+        self._faults: Faults | None = None
+        self._injected: list[InjectedFault] = []
+        self._closing = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         # A short poll keeps shutdown quick: tests start a server each.
@@ -141,6 +191,7 @@ class FakeSendGrid:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._closing.set()  # lets held answers go, so no handler outlives the server
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -162,6 +213,27 @@ class FakeSendGrid:
         with self._lock:
             self._script.extend(_Script(None, "") for _ in range(after))
             self._script.append(_Script(None, "", delay=seconds))
+
+    def faults(
+        self,
+        *,
+        rate: float,
+        kinds: tuple[FaultKind, ...] = ("429", "500", "timeout"),
+        seed: int = 0,
+        hold: float = 30.0,
+    ) -> None:
+        """From now on answer a seeded ``rate`` of requests with a random one of ``kinds``.
+
+        ``hold`` must exceed the client's timeout for a timeout to be one. Scripted answers
+        (``fail_next``, ``delay_next``) come first; ``rate=0`` turns faults off.
+        """
+        with self._lock:
+            self._faults = Faults(rate, kinds, seed, hold) if rate > 0 else None
+
+    def injected(self) -> list[InjectedFault]:
+        """Every fault ``faults()`` injected, in arrival order."""
+        with self._lock:
+            return list(self._injected)
 
     @property
     def received(self) -> int:
@@ -192,6 +264,17 @@ class FakeSendGrid:
         with self._lock:
             self._delivered.append(body)
 
+    def _draw_fault(self, body: Any) -> InjectedFault | None:
+        with self._lock:
+            fault = self._faults.draw(body) if self._faults is not None else None
+            if fault is not None:
+                self._injected.append(fault)
+            return fault
+
+    def _hold(self, seconds: float) -> None:
+        """Keep an answer back for ``seconds``, or until the server closes."""
+        self._closing.wait(seconds)
+
 
 def _handler_for(server: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -210,6 +293,9 @@ def _handler_for(server: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(data)
             except ValueError:
                 return self._answer(400, "Bad Request", field=None)
+            fault = None if script is not None else server._draw_fault(body)
+            if fault is not None and fault.kind != "timeout":
+                return self._answer(int(fault.kind), f"random fault {fault.kind}", fault.reset_in)
             problem = body_problem(body)
             if problem is not None:
                 return self._answer(400, problem[0], field=problem[1])
@@ -218,6 +304,8 @@ def _handler_for(server: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             server._record(body)
             if script is not None and script.delay:
                 time.sleep(script.delay)
+            if fault is not None:
+                server._hold(fault.hold)
             self._answer(202)
 
         def _answer(

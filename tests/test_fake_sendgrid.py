@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -69,7 +70,7 @@ def official_body(recipients: int = 3) -> dict[str, Any]:
 
 
 def post(
-    server: FakeSendGrid, body: Any, key: str = DEFAULT_API_KEY
+    server: FakeSendGrid, body: Any, key: str = DEFAULT_API_KEY, timeout: float = 5
 ) -> tuple[int, dict[str, str], Any]:
     """(status, headers, parsed error body or None)."""
     request = urllib.request.Request(
@@ -79,7 +80,7 @@ def post(
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), None
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read())
@@ -189,3 +190,56 @@ def test_sandbox_mode_validates_but_delivers_nothing(server: FakeSendGrid) -> No
     body = official_body()
     body["mail_settings"] = {"sandbox_mode": {"enable": True}}
     assert (200, []) == (post(server, body)[0], server.deliveries())
+
+
+def test_random_faults_depend_on_the_seed_and_the_request_not_the_order(
+    server: FakeSendGrid,
+) -> None:
+    """Two servers with one seed give each request the same answers, in any arrival order."""
+    bodies = [official_body(1 + n) for n in range(30)]
+    server.faults(rate=0.3, kinds=("429", "500"), seed=7)
+    forward = {len(b["personalizations"]): post(server, b)[0] for b in bodies}
+    with FakeSendGrid() as other:
+        other.faults(rate=0.3, kinds=("429", "500"), seed=7)
+        backward = {len(b["personalizations"]): post(other, b)[0] for b in reversed(bodies)}
+    assert (forward, True) == (backward, {429, 500, 202} == set(forward.values()))
+
+
+def test_random_faults_strike_about_the_rate_asked(server: FakeSendGrid) -> None:
+    """Over 200 requests, about 30% are answered with a fault, and each is listed."""
+    server.faults(rate=0.3, kinds=("500",), seed=1)
+    statuses = [post(server, official_body(1 + n % 50))[0] for n in range(200)]
+    faults = statuses.count(500)
+    assert (True, faults, 200 - faults) == (
+        40 <= faults <= 80,
+        len(server.injected()),
+        len(server.delivered_requests()),
+    )
+
+
+def test_a_random_429_resets_one_or_two_seconds_ahead(server: FakeSendGrid) -> None:
+    """X-RateLimit-Reset of a random 429 is epoch seconds, at most two seconds away."""
+    server.faults(rate=1.0, kinds=("429",))
+    status, headers, _ = post(server, official_body())
+    assert (429, True) == (status, 0 < int(headers["X-RateLimit-Reset"]) - time.time() <= 3)
+
+
+def test_a_random_timeout_records_the_delivery_then_outwaits_the_client(
+    server: FakeSendGrid,
+) -> None:
+    """The client gives up, yet SendGrid has the request: the outcome is truly unknown."""
+    server.faults(rate=1.0, kinds=("timeout",), hold=30)
+    with pytest.raises((TimeoutError, socket.timeout)):
+        post(server, official_body(2), timeout=0.5)
+    expected = ["person0@acme.test", "person1@acme.test"]
+    assert (expected, ["timeout"]) == (
+        [email for email, _ in server.deliveries()],
+        [fault.kind for fault in server.injected()],
+    )
+
+
+def test_scripted_answers_come_before_random_faults(server: FakeSendGrid) -> None:
+    """fail_next still decides the next request while random faults are on."""
+    server.faults(rate=1.0, kinds=("500",))
+    server.fail_next(401)
+    assert [401, 500] == [post(server, official_body())[0] for _ in range(2)]
