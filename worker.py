@@ -20,15 +20,24 @@ if TYPE_CHECKING:
 
 from activities.approval import ApprovalActivities
 from activities.email import EmailActivities
+from activities.owner_fallback import OwnerFallbackActivities
 from opsrhythm import __version__
 from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import public_url, signer_from_environment
 from opsrhythm.platform.approvals.rendering import ApprovalRenderer
 from opsrhythm.platform.config import PlatformConfig
+from opsrhythm.platform.failures import quiet_handled_failures
 from opsrhythm.platform.mail.contract import MailTransport
-from opsrhythm.platform.mail.transport import transport_from_environment
+from opsrhythm.platform.mail.notices import render_needs_attention_notice
+from opsrhythm.platform.mail.outbox import OutboxTransport
+from opsrhythm.platform.mail.transport import (
+    outbox_dir_from_environment,
+    transport_from_environment,
+)
+from opsrhythm.platform.mail.webhook import webhook_url
 from opsrhythm.platform.rendering import default_archive_dir, render_failure_notice
 from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext
+from opsrhythm.platform.stores import DatabaseOutages
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE
 from opsrhythm.registry import RITUAL_KINDS
 from workflows.scheduled_run import ScheduledRitualWorkflow
@@ -45,7 +54,9 @@ def build_worker(
     archive_dir: Path | None = None,
 ) -> Worker:
     """The shared steps (sending, approvals, schedules) plus every kind's workflows and
-    activities, wired to the environment's mail transport, database and archive by default."""
+    activities, wired to the environment's mail transport, database and archive by default.
+    A webhook variable the config names but the environment lacks is a ConfigError here."""
+    hook = webhook_url(config.notify)
     context = WorkerContext(
         config=config,
         templates_dir=resources.templates_dir(),
@@ -58,6 +69,18 @@ def build_worker(
         context.send_ledger,
         config.email,
         functools.partial(render_failure_notice, templates_dir=context.templates_dir),
+        functools.partial(render_needs_attention_notice, templates_dir=context.templates_dir),
+    )
+    fallback = OwnerFallbackActivities(
+        # The transport's own folder when it is the outbox; the default one when it is SendGrid.
+        (
+            context.transport.directory
+            if isinstance(context.transport, OutboxTransport)
+            else outbox_dir_from_environment()
+        ),
+        config.email,
+        context.templates_dir,
+        hook,
     )
     approval = ApprovalActivities(
         ApprovalRenderer(
@@ -68,6 +91,8 @@ def build_worker(
     activities: list[Callable[..., Any]] = [
         email.send_email,
         email.send_failure_notice,
+        email.send_needs_attention_notice,
+        fallback.notify_owner_fallback,
         approval.render_approval_emails,
         approval.render_approval_notice,
     ]
@@ -75,11 +100,13 @@ def build_worker(
         parts = kind.worker_parts(context)
         workflows += parts.workflows
         activities += parts.activities
+    quiet_handled_failures()
     return Worker(
         client,
         task_queue=task_queue,
         workflows=workflows,
         activities=activities,
+        interceptors=[DatabaseOutages()],
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
         # Without it the SDK hashes every loaded module at start-up to derive one.
         build_id=f"opsrhythm-{__version__}",

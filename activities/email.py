@@ -1,4 +1,5 @@
-"""Email activities: send a rendered email to an audience, and a failure notice to the owner.
+"""Email activities: send a rendered email to an audience, and notices to the owner (a failed
+run, a run that needs attention), each once per run.
 
 Every recipient goes through the send ledger (claim, send, mark sent) in steps of one provider
 request, each claimed just before its request, so a retried activity or a replayed workflow
@@ -28,22 +29,23 @@ from opsrhythm.platform.mail.contract import (
     MessageTags,
     unique_recipients,
 )
-from opsrhythm.platform.models import SEND_EMAIL, SEND_FAILURE_NOTICE
-
-if TYPE_CHECKING:
-    from opsrhythm.platform.ledger import SendLedger
-
+from opsrhythm.platform.mail.notices import notice_tags, render_needs_attention_notice
 from opsrhythm.platform.models import (
+    SEND_EMAIL,
+    SEND_FAILURE_NOTICE,
+    SEND_NEEDS_ATTENTION_NOTICE,
     DeliveryResult,
     FailureNoticeInput,
+    NeedsAttentionInput,
     Recipient,
     RenderedEmail,
     SendEmailInput,
     UnknownRecipient,
 )
+from opsrhythm.platform.resources import templates_dir
 
-OWNER_AUDIENCE = "owner"
-FAILURE_NOTICE = "failure-notice"
+if TYPE_CHECKING:
+    from opsrhythm.platform.ledger import SendLedger
 
 
 class EmailActivities:
@@ -53,11 +55,15 @@ class EmailActivities:
         open_ledger: Callable[[], SendLedger],
         settings: EmailSettings,
         render_failure_notice: Callable[[FailureNoticeInput], RenderedEmail],
+        render_needs_attention: Callable[[NeedsAttentionInput], RenderedEmail] | None = None,
     ) -> None:
         self._transport = transport
         self._open_ledger = open_ledger
         self._settings = settings
         self._render_failure_notice = render_failure_notice
+        self._render_needs_attention = render_needs_attention or functools.partial(
+            render_needs_attention_notice, templates_dir=templates_dir()
+        )
 
     @functools.cached_property
     def _ledger(self) -> SendLedger:
@@ -84,14 +90,14 @@ class EmailActivities:
     @activity.defn(name=SEND_FAILURE_NOTICE.name)
     def send_failure_notice(self, input: FailureNoticeInput) -> DeliveryResult:
         """Tell the ritual's owner that a run failed and how to re-run it; at most once per run."""
-        message = self._render_failure_notice(input)
-        tags = MessageTags(
-            categories=["opsrhythm", input.ritual_id, FAILURE_NOTICE],
-            custom_args=_custom_args(
-                input.ritual_id, input.period, OWNER_AUDIENCE, input.workflow_id, FAILURE_NOTICE
-            ),
-        )
-        return self._deliver(message, [input.owner], tags)
+        return self._deliver(self._render_failure_notice(input), [input.owner], notice_tags(input))
+
+    @activity.defn(name=SEND_NEEDS_ATTENTION_NOTICE.name)
+    def send_needs_attention_notice(self, input: NeedsAttentionInput) -> DeliveryResult:
+        """Tell the owner which audiences hold unknown outcomes and how to settle them; once
+        per run."""
+        message = self._render_needs_attention(input)
+        return self._deliver(message, [input.owner], notice_tags(input))
 
     def _deliver(
         self, message: RenderedEmail, recipients: list[Recipient], tags: MessageTags

@@ -1,4 +1,5 @@
-"""A JSON endpoint on loopback for the HTTP source's tests: one document, or a status."""
+"""A JSON endpoint on loopback for the HTTP source's and the webhook's tests: one document, or
+a status, for every GET or POST."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ Respond = Callable[[BaseHTTPRequestHandler], tuple[int, Any]]
 
 
 @contextmanager
-def json_endpoint(respond: Respond) -> Iterator[str]:
-    """Serve ``respond(request) -> (status, document)`` and yield the URL template an HTTP
-    source takes (``…/metrics?month={period}``); stop the server on exit."""
+def json_endpoint(respond: Respond, path: str = "/metrics?month={period}") -> Iterator[str]:
+    """Serve ``respond(request) -> (status, document)`` and yield its URL, by default the
+    template an HTTP source takes (``…/metrics?month={period}``); stop the server on exit."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -26,13 +27,15 @@ def json_endpoint(respond: Respond) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
+        do_POST = do_GET
+
         def log_message(self, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/metrics?month={{period}}"
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
     finally:
         server.shutdown()
         server.server_close()

@@ -161,11 +161,12 @@ def test_run_result_counts_unknown_outcomes_and_says_how_to_settle_them(
     from datetime import UTC, datetime
 
     from opsrhythm.platform.models import DeliveryResult, UnknownRecipient
+    from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION
     from opsrhythm.rituals.kpi_report.commands import print_result
     from opsrhythm.rituals.kpi_report.models import KpiReportResult
 
     since = datetime(2026, 11, 2, 9, tzinfo=UTC)
-    print_result(
+    code = print_result(
         KpiReportResult(
             workflow_id="monthly-kpi-report-2026-10",
             ritual_id="monthly-kpi-report",
@@ -184,4 +185,9 @@ def test_run_result_counts_unknown_outcomes_and_says_how_to_settle_them(
     )
     out = capsys.readouterr().out
     assert "leadership: 1 sent, 0 skipped, 0 failed, 1 outcome unknown via sendgrid" in out
-    assert "opsrhythm ledger resolve monthly-kpi-report-2026-10 --resend or --mark-sent" in out
+    assert (
+        "monthly-kpi-report-2026-10: needs attention: 1 recipient(s) with an unknown outcome; "
+        "list them with 'opsrhythm ledger unknown', then settle with "
+        "'opsrhythm ledger resolve monthly-kpi-report-2026-10 --mark-sent' (or --resend)"
+    ) in out
+    assert EXIT_NEEDS_ATTENTION == code

@@ -248,8 +248,16 @@ async def test_status_pending_and_one_run_json(
     assert (APPROVAL_KEYS, "pending", 1) == (set(waiting), waiting["state"], waiting["round"])
     assert {"name": DEV.name, "email": DEV.email} in waiting["pending"]
     assert UTC_TIME.match(waiting["deadline"])
-    assert (0, {"workflow_id", "step", "approval"}) == (code, set(one))
-    assert ("awaiting approval", waiting) == (one["step"], one["approval"])
+    assert (0, {"workflow_id", "step", "unknown_outcomes", "failure", "approval"}) == (
+        code,
+        set(one),
+    )
+    assert ("awaiting approval", 0, None, waiting) == (
+        one["step"],
+        one["unknown_outcomes"],
+        one["failure"],
+        one["approval"],
+    )
 
 
 @pytest.mark.dev_server

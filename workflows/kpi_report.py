@@ -7,22 +7,19 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform import search_attributes
     from opsrhythm.platform.approvals.models import ApprovalDraft, ApprovalResult
     from opsrhythm.platform.models import (
         SEND_EMAIL,
-        SEND_FAILURE_NOTICE,
         DeliveryResult,
         FailedRecipient,
-        FailureNoticeInput,
         ReportStatus,
         SendEmailInput,
     )
     from opsrhythm.platform.periods import Month
-    from opsrhythm.platform.runs import rerun_command
     from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
     from opsrhythm.rituals.kpi_report.models import (
         GATHER_SOURCE,
@@ -47,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         SEND_TIMEOUT,
     )
     from workflows.approval import ApprovalSteps
+    from workflows.owner_notices import root_cause, tell_failure, tell_needs_attention
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 # gather_source heartbeats per KPI (per month for HTTP): one query or request must answer
@@ -62,6 +60,8 @@ SEND_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     maximum_attempts=10,
 )
+# New runs record it; a run that finished before needs-attention notices replays without it.
+NEEDS_ATTENTION_PATCH = "needs-attention-notice"
 
 
 @workflow.defn
@@ -71,6 +71,7 @@ class KpiReportWorkflow(ApprovalSteps):
         self._ritual_id = ""
         self._period: str | None = None
         self._step = "starting"
+        self._unknown_outcomes = 0
 
     @workflow.query
     def status(self) -> ReportStatus:
@@ -80,6 +81,7 @@ class KpiReportWorkflow(ApprovalSteps):
             period=self._period,
             step=self._step,
             approval=gate.status(workflow.info().workflow_id) if gate.plan else None,
+            unknown_outcomes=self._unknown_outcomes,
         )
 
     @workflow.run
@@ -96,7 +98,8 @@ class KpiReportWorkflow(ApprovalSteps):
         try:
             result = await self._report(plan, period)
         except (ActivityError, ApplicationError) as failure:
-            await self._notify_owner(plan, _describe(failure))
+            self._step = "failed"
+            await tell_failure(plan, root_cause(failure))
             raise
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
@@ -168,7 +171,7 @@ class KpiReportWorkflow(ApprovalSteps):
                 if not isinstance(outcome, ActivityError):
                     raise outcome
                 workflow.logger.warning("Source %s failed: %s", source.source_id, outcome)
-                errors.update(dict.fromkeys(source.kpi_ids, _describe(outcome)))
+                errors.update(dict.fromkeys(source.kpi_ids, root_cause(outcome)))
             else:
                 series.update(outcome.values)
                 for kpi_id, reason in outcome.errors.items():
@@ -233,7 +236,10 @@ class KpiReportWorkflow(ApprovalSteps):
                 type="SendFailed",
                 non_retryable=True,
             )
-        self._step = "done"
+        self._unknown_outcomes = sum(len(d.unknown) for d in deliveries)
+        self._step = "needs attention" if self._unknown_outcomes else "done"
+        if self._unknown_outcomes and workflow.patched(NEEDS_ATTENTION_PATCH):
+            await tell_needs_attention(plan, list(deliveries))
         return KpiReportResult(
             workflow_id=workflow_id,
             ritual_id=plan.ritual_id,
@@ -257,33 +263,7 @@ class KpiReportWorkflow(ApprovalSteps):
                 audience_id=input.audience_id,
                 message_kind=input.message_kind,
                 failed=[
-                    FailedRecipient(email=r.email, error=_describe(error)) for r in input.recipients
+                    FailedRecipient(email=r.email, error=root_cause(error))
+                    for r in input.recipients
                 ],
             )
-
-    async def _notify_owner(self, plan: ReportPlan, error: str) -> None:
-        self._step = "failed"
-        notice = FailureNoticeInput(
-            workflow_id=workflow.info().workflow_id,
-            ritual_id=plan.ritual_id,
-            ritual_name=plan.ritual_name,
-            period=plan.period,
-            owner=plan.owner,
-            error=error,
-            rerun_command=rerun_command(plan.ritual_id, plan.period),
-        )
-        try:
-            await SEND_FAILURE_NOTICE.execute(
-                notice,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=SEND_RETRY,
-            )
-        except ActivityError as failure:
-            workflow.logger.error("Could not tell the owner about the failure: %s", failure)
-
-
-def _describe(failure: BaseException) -> str:
-    """The innermost message: an ActivityError's own text only names the activity."""
-    while failure.__cause__ is not None:
-        failure = failure.__cause__
-    return failure.message if isinstance(failure, FailureError) else str(failure)

@@ -35,6 +35,18 @@ class EmailSettings(StrictModel):
     )
 
 
+class Notify(StrictModel):
+    """Where owner notices go when email itself fails: the outbox folder, and a webhook."""
+
+    webhook_url_env: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description=(
+            "Environment variable holding a Slack-compatible incoming-webhook URL; owner "
+            'notices that cannot be emailed are POSTed there as {"text": ...}.'
+        ),
+    )
+
+
 class Person(StrictModel):
     id: Slug
     name: str
@@ -93,6 +105,10 @@ class PlatformConfig(StrictModel):
     sources: list[Source] = Field(default_factory=list)
     kpis: list[Kpi] = Field(default_factory=list)
     rituals: Sequence[RitualBase] = Field(default_factory=list)
+    notify: Notify | None = Field(
+        default=None,
+        description="Where owner notices go when email fails: the outbox folder, and a webhook.",
+    )
 
     _base_dir: Path = PrivateAttr(default=Path("."))
 

@@ -91,14 +91,49 @@ class DeliveryResult(BaseModel):
     """Left 'sending' by an attempt that stopped mid-request: see ``opsrhythm ledger unknown``."""
 
 
-class FailureNoticeInput(BaseModel):
+class OwnerNotice(BaseModel):
+    """What every notice to a ritual's owner names: the run it is about, and the owner."""
+
     workflow_id: str
+    run_id: str = Field(
+        default="", description="Temporal's run id: a notice goes once per run, not per id."
+    )
     ritual_id: str
     ritual_name: str
     period: Period
     owner: Recipient
+
+
+class FailureNoticeInput(OwnerNotice):
+    kind: Literal["failure"] = "failure"
     error: str
     rerun_command: str
+
+
+class AudienceCount(BaseModel):
+    audience_id: str
+    count: int
+
+
+class NeedsAttentionInput(OwnerNotice):
+    """A run that finished with recipients whose outcome is unknown, and how to settle them."""
+
+    kind: Literal["needs-attention"] = "needs-attention"
+    unknown: list[AudienceCount]
+    list_command: str
+    resolve_command: str
+
+
+class OwnerFallbackInput(BaseModel):
+    """An owner notice that could not be emailed: for the outbox folder and the webhook."""
+
+    notice: Annotated[FailureNoticeInput | NeedsAttentionInput, Field(discriminator="kind")]
+    email_error: str = Field(description="Why the email could not be sent.")
+
+
+class OwnerFallbackResult(BaseModel):
+    outbox_file: str
+    webhook_posted: bool = Field(description="False when the config names no webhook.")
 
 
 class ReportStatus(BaseModel):
@@ -108,9 +143,18 @@ class ReportStatus(BaseModel):
     period: Period | None
     step: str
     approval: ApprovalStatus | None = None
+    unknown_outcomes: int = Field(
+        default=0, description="Recipients whose outcome is unknown: the run needs attention."
+    )
 
 
 SEND_EMAIL = ActivityRef[SendEmailInput, DeliveryResult]("send_email", DeliveryResult)
 SEND_FAILURE_NOTICE = ActivityRef[FailureNoticeInput, DeliveryResult](
     "send_failure_notice", DeliveryResult
+)
+SEND_NEEDS_ATTENTION_NOTICE = ActivityRef[NeedsAttentionInput, DeliveryResult](
+    "send_needs_attention_notice", DeliveryResult
+)
+NOTIFY_OWNER_FALLBACK = ActivityRef[OwnerFallbackInput, OwnerFallbackResult](
+    "notify_owner_fallback", OwnerFallbackResult
 )

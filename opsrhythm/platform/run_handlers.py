@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -41,6 +41,9 @@ from opsrhythm.platform.temporal_runtime import (
 )
 from opsrhythm.platform.terminal import console, print_json
 
+EXIT_NEEDS_ATTENTION = 3
+"""``run --wait``: the run finished, but recipients have an unknown outcome to settle."""
+
 
 async def run(args: argparse.Namespace, context: CliContext) -> int:
     config = context.config(args)
@@ -67,7 +70,8 @@ async def start_run(
     wait: bool,
     task_queue: str = TASK_QUEUE,
 ) -> int:
-    """Start (or join) the run and, with ``wait``, print its result: 0, or 1 if it failed."""
+    """Start (or join) the run and, with ``wait``, print its result: 0, 1 if it failed, or
+    the kind's ``show_result`` code (``EXIT_NEEDS_ATTENTION``)."""
     workflow_id = run_workflow_id(ritual_id, period)
     try:
         handle = await client.start_workflow(
@@ -104,15 +108,26 @@ async def start_run(
     except WorkflowFailureError as failure:
         print(f"opsrhythm: {workflow_id} failed: {failure_message(failure)}", flush=True)
         return 1
-    _show_result(kind, workflow_id, result)
-    return 0
+    return _show_result(kind, workflow_id, result)
 
 
-def _show_result(kind: PeriodicKind, workflow_id: str, result: Any) -> None:
+def _show_result(kind: PeriodicKind, workflow_id: str, result: Any) -> int:
     if kind.show_result is None:
         print(f"{workflow_id} completed")
-    else:
-        load(kind.show_result)(result)
+        return 0
+    # A kind's printer returns its exit code; one that returns nothing means success.
+    return int(load(kind.show_result)(result) or 0)
+
+
+def needs_attention_line(workflow_id: str, unknown: int) -> str:
+    """One line a person can act on: the count, and the commands that settle it."""
+    from opsrhythm.platform.runs import LIST_UNKNOWN_COMMAND, resolve_command
+
+    return (
+        f"{workflow_id}: needs attention: {unknown} recipient(s) with an unknown outcome; "
+        f"list them with '{LIST_UNKNOWN_COMMAND}', then settle with "
+        f"'{resolve_command(workflow_id)}' (or --resend)"
+    )
 
 
 async def worker(args: argparse.Namespace, context: CliContext) -> int:
@@ -153,12 +168,39 @@ async def status(args: argparse.Namespace, context: CliContext) -> int:
         return await views.status(client, console(), as_json=args.json)
     answer = await query_status(client, args.workflow_id)
     step = str(answer["step"]) if "step" in answer else None
+    unknown = int(str(answer.get("unknown_outcomes") or 0))
+    failure = await _failure(client, args.workflow_id)
     if not args.json:
-        print(f"{args.workflow_id}: {step or '(step unavailable)'}")
+        if failure is not None:
+            print(f"{args.workflow_id}: failed: {failure}")
+        elif unknown:
+            print(needs_attention_line(args.workflow_id, unknown))
+        else:
+            print(f"{args.workflow_id}: {step or '(step unavailable)'}")
     approval = await approval_or_error(client, args.workflow_id)
     if args.json:
-        document = {"workflow_id": args.workflow_id, "step": step}
+        document = {
+            "workflow_id": args.workflow_id,
+            "step": step,
+            "unknown_outcomes": unknown,
+            "failure": failure,
+        }
         print_json(document | {"approval": approval_json(approval)})
     else:
         print_approval(approval)
     return 0
+
+
+async def _failure(client: Client, workflow_id: str) -> str | None:
+    """Why the latest run failed, from the server (no worker needed); None unless it failed."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        described = await handle.describe()
+        if described.status != WorkflowExecutionStatus.FAILED:
+            return None
+        await handle.result(follow_runs=False)
+    except WorkflowFailureError as failure:
+        return failure_message(failure)
+    except RPCError:
+        return None
+    return None

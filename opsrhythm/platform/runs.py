@@ -1,4 +1,5 @@
-"""One run of a ritual per period: its workflow id and the command that runs it again."""
+"""One run of a ritual per period: its workflow id, and the commands that run it again or
+settle its unknown outcomes."""
 
 
 def run_workflow_id(ritual_id: str, period: str) -> str:
@@ -8,3 +9,11 @@ def run_workflow_id(ritual_id: str, period: str) -> str:
 
 def rerun_command(ritual_id: str, period: str) -> str:
     return f"opsrhythm run {ritual_id} --period {period} --wait"
+
+
+LIST_UNKNOWN_COMMAND = "opsrhythm ledger unknown"
+
+
+def resolve_command(workflow_id: str) -> str:
+    """Settles a run's unknown outcomes; ``--resend`` instead releases them to be sent again."""
+    return f"opsrhythm ledger resolve {workflow_id} --mark-sent"

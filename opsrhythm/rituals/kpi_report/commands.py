@@ -16,7 +16,7 @@ from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.mail.transport import outbox_dir_from_environment
 from opsrhythm.platform.periods import IsoWeek, Month, Quarter
-from opsrhythm.platform.run_handlers import start_run
+from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, needs_attention_line, start_run
 from opsrhythm.platform.temporal_runtime import WorkerFactory, embedded_server
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from opsrhythm.rituals.kpi_report.models import KpiReportResult
@@ -53,8 +53,9 @@ async def demo(
     return code
 
 
-def print_result(result: object) -> None:
-    """A finished report: where it is archived and each audience's deliveries."""
+def print_result(result: object) -> int:
+    """A finished report: where it is archived and each audience's deliveries. Exits
+    ``EXIT_NEEDS_ATTENTION`` while recipients have an unknown outcome, 0 otherwise."""
     result = KpiReportResult.model_validate(result)
     label = KPI_REPORT.period.parse(result.period).label
     print(f"Report for {label}: archived at {result.archive_location}")
@@ -65,16 +66,15 @@ def print_result(result: object) -> None:
             + (f", {len(delivery.unknown)} outcome unknown" if delivery.unknown else "")
             + (f" via {delivery.transport}" if delivery.transport else "")
         )
-    if any(delivery.unknown for delivery in result.deliveries):
-        print(
-            "  outcome unknown: a worker stopped mid-request; see opsrhythm ledger unknown, "
-            f"then opsrhythm ledger resolve {result.workflow_id} --resend or --mark-sent"
-        )
     if result.kpis_without_data:
         print(f"  no data for: {', '.join(result.kpis_without_data)}")
     if result.approval is not None:
         reason = f": {result.approval.reason}" if result.approval.reason else ""
         print(f"  approval: {result.approval.outcome}{reason}")
+    if not result.unknown_outcomes:
+        return 0
+    print(needs_attention_line(result.workflow_id, result.unknown_outcomes))
+    return EXIT_NEEDS_ATTENTION
 
 
 def preview_command(args: argparse.Namespace, context: CliContext) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from opsrhythm.platform.activity_ref import ActivityRef
 from opsrhythm.platform.approvals.models import ApprovalPlan, ApprovalResult
@@ -144,6 +144,12 @@ class KpiReportResult(BaseModel):
     approval: ApprovalResult | None = Field(
         default=None, description="How the sign-off ended; rejected means nothing was sent."
     )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unknown_outcomes(self) -> int:
+        """Recipients whose outcome is unknown: while any remain, the run needs attention."""
+        return sum(len(delivery.unknown) for delivery in self.deliveries)
 
 
 PLAN_REPORT = ActivityRef[PlanReportInput, ReportPlan]("plan_report", ReportPlan)

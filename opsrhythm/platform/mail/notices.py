@@ -1,0 +1,84 @@
+"""What an owner notice says, wherever it goes: the email, its ledger key, the webhook's line.
+
+A notice goes once per run (workflow id and Temporal run id), so a second failed run of the
+same period tells the owner again; a report goes once per period and recipient, ever.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from opsrhythm.platform.mail.contract import MessageTags
+from opsrhythm.platform.models import FailureNoticeInput, NeedsAttentionInput, RenderedEmail
+from opsrhythm.platform.periods import parse_period
+from opsrhythm.platform.rendering import render_failure_notice, render_template
+
+OWNER_AUDIENCE = "owner"
+OwnerNoticeInput = FailureNoticeInput | NeedsAttentionInput
+
+
+def message_kind(notice: OwnerNoticeInput) -> str:
+    """The ledger key's message part; notices recorded before run ids had none."""
+    base = "failure-notice" if notice.kind == "failure" else "needs-attention"
+    return f"{base}-{notice.run_id}" if notice.run_id else base
+
+
+def notice_tags(notice: OwnerNoticeInput) -> MessageTags:
+    return MessageTags(
+        categories=["opsrhythm", notice.ritual_id, notice.kind],
+        custom_args={
+            "ritual": notice.ritual_id,
+            "period": notice.period,
+            "audience": OWNER_AUDIENCE,
+            "workflow_id": notice.workflow_id,
+            "message": message_kind(notice),
+        },
+    )
+
+
+def render_notice(notice: OwnerNoticeInput, templates_dir: Path) -> RenderedEmail:
+    if notice.kind == "failure":
+        return render_failure_notice(notice, templates_dir)
+    return render_needs_attention_notice(notice, templates_dir)
+
+
+def render_needs_attention_notice(
+    notice: NeedsAttentionInput, templates_dir: Path
+) -> RenderedEmail:
+    """The email telling the owner which audiences hold unknown outcomes, and how to settle."""
+    period_label = parse_period(notice.period).label
+    context = {
+        "notice": notice,
+        "period_label": period_label,
+        "total": sum(audience.count for audience in notice.unknown),
+        "organization": "OpsRhythm",
+        "ritual_name": notice.ritual_name,
+    }
+    return RenderedEmail(
+        subject=f"Needs attention: {notice.ritual_name} for {period_label}",
+        html=render_template(templates_dir, "needs_attention/email.html", context),
+        text=render_template(templates_dir, "needs_attention/email.txt", context),
+    )
+
+
+def webhook_text(notice: OwnerNoticeInput, email_error: str) -> str:
+    """A chat message: what happened, the command to run, and why no email was sent."""
+    period_label = parse_period(notice.period).label
+    if notice.kind == "failure":
+        lines = [
+            f"OpsRhythm: {notice.ritual_name} for {period_label} failed: {notice.error}",
+            f"Once the cause is fixed, re-run: {notice.rerun_command}",
+        ]
+    else:
+        counts = ", ".join(f"{a.audience_id}: {a.count}" for a in notice.unknown)
+        total = sum(audience.count for audience in notice.unknown)
+        lines = [
+            f"OpsRhythm: {notice.ritual_name} for {period_label} needs attention: {total} "
+            f"recipient(s) with an unknown outcome ({counts})",
+            f"List them: {notice.list_command}",
+            f"Settle them: {notice.resolve_command} (or --resend)",
+        ]
+    lines.append(
+        f"(workflow {notice.workflow_id}; the email to {notice.owner.name} failed: {email_error})"
+    )
+    return "\n".join(lines)

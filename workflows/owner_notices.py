@@ -1,0 +1,113 @@
+"""Telling a report's owner that its run failed or needs attention; deterministic only.
+
+Each notice is emailed once per run (workflow id and run id), so a re-run that fails again
+tells the owner again. When the email cannot go (SendGrid refusing the account, the ledger's
+database down), the notice goes to the outbox folder and the configured webhook instead; if
+that fails too, one log line says so and the run's own outcome stands.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from opsrhythm.platform.models import (
+        NOTIFY_OWNER_FALLBACK,
+        SEND_FAILURE_NOTICE,
+        SEND_NEEDS_ATTENTION_NOTICE,
+        AudienceCount,
+        DeliveryResult,
+        FailureNoticeInput,
+        NeedsAttentionInput,
+        OwnerFallbackInput,
+    )
+    from opsrhythm.platform.runs import LIST_UNKNOWN_COMMAND, rerun_command, resolve_command
+    from opsrhythm.rituals.kpi_report.models import ReportPlan
+    from workflows.activity_options import SEND_HEARTBEAT
+
+# A notice is one email: give up within a minute or so and take the fallback, rather than
+# keep the owner waiting through the report's own ten attempts.
+NOTICE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+)
+# New runs record it; a run that failed before the fallback existed replays without it.
+FALLBACK_PATCH = "owner-notice-fallback"
+
+
+async def tell_failure(plan: ReportPlan, error: str) -> None:
+    info = workflow.info()
+    notice = FailureNoticeInput(
+        workflow_id=info.workflow_id,
+        run_id=info.run_id,
+        ritual_id=plan.ritual_id,
+        ritual_name=plan.ritual_name,
+        period=plan.period,
+        owner=plan.owner,
+        error=error,
+        rerun_command=rerun_command(plan.ritual_id, plan.period),
+    )
+    await _tell(notice)
+
+
+async def tell_needs_attention(plan: ReportPlan, deliveries: list[DeliveryResult]) -> None:
+    info = workflow.info()
+    notice = NeedsAttentionInput(
+        workflow_id=info.workflow_id,
+        run_id=info.run_id,
+        ritual_id=plan.ritual_id,
+        ritual_name=plan.ritual_name,
+        period=plan.period,
+        owner=plan.owner,
+        unknown=[
+            AudienceCount(audience_id=d.audience_id, count=len(d.unknown))
+            for d in deliveries
+            if d.unknown
+        ],
+        list_command=LIST_UNKNOWN_COMMAND,
+        resolve_command=resolve_command(info.workflow_id),
+    )
+    await _tell(notice)
+
+
+async def _tell(notice: FailureNoticeInput | NeedsAttentionInput) -> None:
+    options = {
+        "start_to_close_timeout": timedelta(minutes=2),
+        "heartbeat_timeout": SEND_HEARTBEAT,
+        "retry_policy": NOTICE_RETRY,
+    }
+    try:
+        if isinstance(notice, FailureNoticeInput):
+            await SEND_FAILURE_NOTICE.execute(notice, **options)
+        else:
+            await SEND_NEEDS_ATTENTION_NOTICE.execute(notice, **options)
+        return
+    except ActivityError as failure:
+        email_error = root_cause(failure)
+    workflow.logger.error("Could not email the owner the %s notice: %s", notice.kind, email_error)
+    if not workflow.patched(FALLBACK_PATCH):
+        return
+    try:
+        await NOTIFY_OWNER_FALLBACK.execute(
+            OwnerFallbackInput(notice=notice, email_error=email_error),
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=NOTICE_RETRY,
+        )
+    except ActivityError as failure:
+        workflow.logger.error(
+            "Could not leave the owner the %s notice in the outbox or on the webhook either: %s",
+            notice.kind,
+            root_cause(failure),
+        )
+
+
+def root_cause(failure: BaseException) -> str:
+    """The innermost message: an ActivityError's own text only names the activity."""
+    while failure.__cause__ is not None:
+        failure = failure.__cause__
+    return failure.message if isinstance(failure, FailureError) else str(failure)
