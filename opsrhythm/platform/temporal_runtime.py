@@ -24,13 +24,13 @@ from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.exceptions import FailureError
 from temporalio.service import RPCError
 
 from opsrhythm.platform import search_attributes
 from opsrhythm.platform.cli_errors import ServerError
+from opsrhythm.platform.failures import DATA_CONVERTER
 
 if TYPE_CHECKING:
     from temporalio.worker import Worker
@@ -84,7 +84,7 @@ async def connect() -> Client:
     target = settings.get("target_host") or "localhost:7233"
     settings["target_host"] = target
     try:
-        return await Client.connect(**settings, data_converter=pydantic_data_converter)
+        return await Client.connect(**settings, data_converter=DATA_CONVERTER)
     except RuntimeError as error:
         raise TemporalUnavailable(
             f"cannot reach Temporal at {target} ({str(error).splitlines()[0]}); "
@@ -108,7 +108,7 @@ async def embedded_server(db_file: Path | None = None) -> AsyncIterator[Embedded
     ui_port = _free_port()
     with _children_stdout_silenced():
         environment = await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
+            data_converter=DATA_CONVERTER,
             dev_server_existing_path=find_binary("temporal"),
             dev_server_database_filename=str(db_file) if db_file else None,
             ui=True,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 __all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
     "MIGRATIONS",
     "UPGRADE_COMMAND",
     "BadDatabaseUrl",
@@ -31,6 +32,7 @@ __all__ = [
     "SchemaBehind",
     "alembic_config",
     "connect",
+    "connect_args",
     "current_revision",
     "first_line",
     "head_revision",
@@ -42,6 +44,11 @@ __all__ = [
 
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 UPGRADE_COMMAND = "opsrhythm db upgrade"
+CONNECT_TIMEOUT_SECONDS = 5
+"""How long one attempt to reach a database server may take before it counts as unreachable.
+
+Without it a server that drops packets (rather than refusing) holds each attempt for the
+operating system's TCP timeout, about two minutes, and an activity's retries multiply that."""
 # Every table OpsRhythm ever made starts with this, so tables from before migrations are known.
 _TABLE_PREFIX = "opsrhythm_"
 
@@ -73,9 +80,19 @@ class MigrationFailed(DatabaseNotReady):
 def unpooled_engine(url: str) -> sa.Engine:
     """An engine for one check or one upgrade; a bad URL is ``BadDatabaseUrl``."""
     try:
-        return sa.create_engine(url, poolclass=sa.NullPool)
+        return sa.create_engine(url, poolclass=sa.NullPool, connect_args=connect_args(url))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
         raise BadDatabaseUrl(f"bad database URL {_hidden(url)!r}: {first_line(error)}") from None
+
+
+def connect_args(url: str | sa.URL) -> dict[str, object]:
+    """The driver options every engine gets: a server database times out connecting after
+    ``CONNECT_TIMEOUT_SECONDS`` unless its URL sets its own ``connect_timeout``. (SQLite's
+    driver already waits at most 5 s for a locked file.)"""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 def connect(engine: sa.Engine) -> sa.Connection:

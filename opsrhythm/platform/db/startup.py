@@ -3,7 +3,8 @@
 ``check`` refuses a database at another revision than this OpsRhythm's latest; ``prepare``
 upgrades the embedded SQLite default (nobody else would) and checks every other database;
 ``startup_check`` is that for the configured database, run by the worker and the web app before
-they serve; ``open_engine`` is how every store opens its database.
+they serve; ``open_engine`` is how every store opens its database, and turns losing it into
+``DatabaseUnreachable``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from opsrhythm.platform.db.schema import (
     DatabaseUnreachable,
     SchemaBehind,
     connect,
+    connect_args,
     current_revision,
     first_line,
     head_revision,
@@ -85,9 +87,33 @@ def prepare(url: str) -> None:
 
 
 def open_engine(url: str) -> sa.Engine:
-    """A store's engine on ``url``, once ``prepare`` has checked (or made) its schema."""
+    """A store's engine on ``url``, once ``prepare`` has checked (or made) its schema.
+
+    A database lost after that (down, restarted, cut off) raises ``DatabaseUnreachable`` naming
+    it, as the check would have: callers tell an outage from a bug without knowing the driver.
+    """
     prepare(url)
-    return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
+    where = shown(engine)  # the context has no engine when a pooled connection's ping fails
+
+    def report_outage(context: sa.engine.ExceptionContext) -> None:
+        if _is_outage(context):
+            raise DatabaseUnreachable(
+                f"lost the database {where}: {first_line(context.original_exception)}"
+            ) from None
+
+    sa.event.listen(engine, "handle_error", report_outage)
+    return engine
+
+
+def _is_outage(context: sa.engine.ExceptionContext) -> bool:
+    if context.is_disconnect or context.connection is None:  # lost, or never connected
+        return True
+    if not isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+        return False
+    # A server reports shutdowns, timeouts and dropped links as OperationalError; SQLite also
+    # uses it for mistakes in SQL (a missing table), where only a locked file is an outage.
+    return context.dialect.name != "sqlite" or "locked" in str(context.original_exception)
 
 
 def startup_check() -> None:
