@@ -51,7 +51,7 @@ class OwnerFallbackActivities:
                 failures.append(error)
         if failures:
             raise ApplicationError(
-                "; ".join(str(failure) for failure in failures),
+                "; ".join(failure.message for failure in failures),
                 type=failures[0].type,
                 non_retryable=all(failure.non_retryable for failure in failures),
             )

@@ -52,6 +52,7 @@ from opsrhythm.rituals.feedback.workflow_models import (
 )
 from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from tests.conftest import EXAMPLE_CONFIG
+from tests.reliability.test_needs_attention import UnknownOutcomeFakes
 from tests.workflows.approval_fakes import (
     DEV,
     GRACE,
@@ -135,6 +136,27 @@ async def kpi_report_escalated(servers: Servers, workflow_id: str) -> WorkflowHi
     """Nobody decides: a reminder, the deadline, escalation to the backup, who approves."""
     plan = approval(approvers=[DEV], on_timeout="escalate", backup=GRACE)
     return await _approved_report(servers, workflow_id, plan, _escalate_at_the_deadline)
+
+
+async def kpi_report_needs_attention(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """The report without approval whose squad email ends with an unknown outcome: the
+    needs-attention patch marker, then the owner's notice."""
+    env = servers.time_skipping
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[KpiReportWorkflow],
+        activities=UnknownOutcomeFakes().all(),
+    ):
+        handle = await env.client.start_workflow(
+            KpiReportWorkflow.run,
+            KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        await handle.result()
+    return await handle.fetch_history()
 
 
 async def scheduled_run(servers: Servers, workflow_id: str) -> WorkflowHistory:
@@ -235,6 +257,7 @@ SCENARIOS: dict[str, Scenario] = {
     "kpi-report-approved": kpi_report_approved,
     "kpi-report-changes-requested": kpi_report_changes_requested,
     "kpi-report-escalated": kpi_report_escalated,
+    "kpi-report-needs-attention": kpi_report_needs_attention,
     "scheduled-run": scheduled_run,
     "feedback-import": feedback_import,
     "feedback-sla-sweep": feedback_sla_sweep,
