@@ -25,12 +25,11 @@ from temporalio.client import (
     WorkflowQueryRejectedError,
 )
 from temporalio.envconfig import ClientConfigProfile
-from temporalio.exceptions import FailureError
 from temporalio.service import RPCError
 
 from opsrhythm.platform import search_attributes
 from opsrhythm.platform.cli_errors import ServerError
-from opsrhythm.platform.failures import DATA_CONVERTER
+from opsrhythm.platform.failures import DATA_CONVERTER, root_message
 
 if TYPE_CHECKING:
     from temporalio.worker import Worker
@@ -164,12 +163,8 @@ async def query_status(
 
 
 def failure_message(failure: WorkflowFailureError) -> str:
-    """Why the workflow failed, in the words of the innermost cause: an activity's own error
-    rather than "Activity task failed", a child workflow's rather than its parent's wrapper."""
-    cause: BaseException = failure
-    while cause.__cause__ is not None:
-        cause = cause.__cause__
-    return cause.message if isinstance(cause, FailureError) else str(cause)
+    """Why the workflow failed, in the words of its root cause (``failures.root_message``)."""
+    return root_message(failure)
 
 
 async def check_search_attributes(client: Client) -> None:
