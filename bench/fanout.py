@@ -1,9 +1,13 @@
-"""Benchmark: a report to 1,000 recipients in 3 audiences, our send path against the naive one.
+"""Benchmark: a report to 1,000 and 10,000 recipients in 3 audiences, ours against the naive path.
 
-Ours is the real activity path (ledger claim, batched SendGridTransport, mark sent) on a SQLite
-ledger; the baseline sends one request per recipient with the official client, as most
-integrations do. Both talk to the same fake SendGrid, which validates every body. Run from the
-repo root: ``python -m bench.fanout``. The last line printed is one JSON object of the figures.
+Ours is the real activity path (ledger claim per request batch, batched SendGridTransport, mark
+sent) on a SQLite ledger, or with ``--database postgres`` a fresh schema in PostgreSQL's ``test``
+database; the naive path sends one request per recipient with the official client, as most
+integrations do, with no ledger. Both talk to the same fake SendGrid, which validates every body.
+The naive path is timed in full while that fits ``--naive-budget`` seconds (estimated from a
+pilot of 200 recipients), else on a sample of recipients and scaled, which the output says.
+Run from the repo root: ``python -m bench.fanout [--recipients N ...] [--database postgres]``.
+The last line printed is one JSON object of the figures.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,7 +34,6 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities
 from opsrhythm.platform.config import EmailSettings
-from opsrhythm.platform.db.migrate import upgrade
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import (
@@ -39,10 +44,14 @@ from opsrhythm.platform.models import (
     RenderedEmail,
     SendEmailInput,
 )
+from tests.databases import postgres_schema, sqlite_url
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
 
 SETTINGS = EmailSettings(from_email="ops@acme.test", from_name="Acme Ops")
 WORKFLOW_ID = "monthly-kpi-report-2026-10"
+# The ratio each size must reach (issue #10): the naive path over ours.
+GOALS = {1000: 10, 10_000: 20}
+PILOT = 200
 
 
 def chart_png(width: int = 120, height: int = 60) -> bytes:
@@ -86,12 +95,10 @@ def audiences(recipients: int, count: int) -> dict[str, list[Recipient]]:
 class OurPath:
     """The activity as the worker runs it: ledger claim, batched send, mark sent."""
 
-    def __init__(self, server: FakeSendGrid, folder: Path) -> None:
+    def __init__(self, server: FakeSendGrid, folder: Path, ledger_url: str) -> None:
         self.message_path = folder / "report.json"
         self.message_path.write_text(report().model_dump_json())
-        url = f"sqlite:///{folder / 'ledger.db'}"
-        upgrade(url)
-        self.ledger = SendLedger.from_url(url)
+        self.ledger = SendLedger.from_url(ledger_url)
         transport = SendGridTransport(DEFAULT_API_KEY, SETTINGS, host=server.url)
         self.activities = EmailActivities(transport, lambda: self.ledger, SETTINGS, _no_notice)
 
@@ -149,62 +156,137 @@ def _no_notice(notice: FailureNoticeInput) -> RenderedEmail:
     raise NotImplementedError("the benchmark sends no failure notices")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
-    parser.add_argument("--recipients", type=int, default=1000)
-    parser.add_argument("--audiences", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
-    args = parser.parse_args(argv)
-    groups = audiences(args.recipients, args.audiences)
+@contextmanager
+def ledger_database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, upgraded ledger database: a SQLite file, or a PostgreSQL schema dropped after."""
+    if kind == "sqlite":
+        yield sqlite_url(folder / "ledger.db")
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@dataclass(frozen=True)
+class Naive:
+    seconds: float
+    """For every recipient: measured, or scaled from ``timed`` recipients."""
+    timed: int
+    runs: int
+
+
+def time_naive(
+    client: Any, message: RenderedEmail, size: int, count: int, repeat: int, budget: float
+) -> Naive:
+    """The naive path's best time for ``size`` recipients, in full while the runs fit ``budget``
+    seconds, else once on as many recipients as fit, scaled: it is linear, one request each."""
+    rate = timed(partial(send_baseline, client, message, audiences(PILOT, count))) / PILOT
+    full = rate * size
+    if full <= budget:
+        runs = max(1, min(repeat, int(budget // full)))
+        groups = audiences(size, count)
+        return Naive(
+            min(timed(partial(send_baseline, client, message, groups)) for _ in range(runs)),
+            size,
+            runs,
+        )
+    sample = max(PILOT, int(budget / rate) // PILOT * PILOT)
+    seconds = timed(partial(send_baseline, client, message, audiences(sample, count)))
+    return Naive(seconds * size / sample, sample, 1)
+
+
+def measure(size: int, args: argparse.Namespace, folder: Path, ledger_url: str) -> dict[str, Any]:
+    """One size: ours (best of ``repeat``), the naive path, and a replay of a finished run."""
+    groups = audiences(size, args.audiences)
     message = report()
-    with FakeSendGrid() as server, tempfile.TemporaryDirectory() as folder:
-        ours = OurPath(server, Path(folder))
+    with FakeSendGrid() as server:
+        ours = OurPath(server, folder, ledger_url)
         client = SendGridAPIClient(api_key=DEFAULT_API_KEY, host=server.url)
         warm_up = {"warm-up": [Recipient(name="Warm Up", email="warm-up@acme.test")]}
-        ours.send("warm-up", warm_up)
+        ours.send(f"warm-up-{size}", warm_up)
         send_baseline(client, message, warm_up)
         # Startup objects (SQLAlchemy, Temporal, pydantic) would otherwise make full garbage
         # collections land at random inside either timed loop.
         gc.collect()
         gc.freeze()
-        ours_times, baseline_times = [], []
+        ours_times = []
         for run in range(args.repeat):
             before = (server.received, len(server.deliveries()))
-            ours_times.append(timed(partial(ours.send, f"{WORKFLOW_ID}-{run}", groups)))
-            ours_requests = server.received - before[0]
-            ours_deliveries = len(server.deliveries()) - before[1]
-            before = (server.received, len(server.deliveries()))
-            baseline_times.append(timed(partial(send_baseline, client, message, groups)))
-            baseline_requests = server.received - before[0]
-        before = (server.received, len(server.deliveries()))
-        replay = ours.send(f"{WORKFLOW_ID}-0", groups)
-        replay_requests = server.received - before[0]
+            ours_times.append(timed(partial(ours.send, f"{WORKFLOW_ID}-n{size}-r{run}", groups)))
+            requests = server.received - before[0]
+            deliveries = len(server.deliveries()) - before[1]
+        before_replay = server.received
+        replay = ours.send(f"{WORKFLOW_ID}-n{size}-r0", groups)
+        replay_requests = server.received - before_replay
+        naive = time_naive(client, message, size, args.audiences, args.repeat, args.naive_budget)
         ours.ledger.close()
-    best_ours, best_baseline = min(ours_times), min(baseline_times)
-    figures = {
-        "recipients": args.recipients,
-        "audiences": args.audiences,
-        "repeat": args.repeat,
-        "ours_seconds": round(best_ours, 4),
-        "ours_requests": ours_requests,
-        "ours_deliveries": ours_deliveries,
-        "baseline_seconds": round(best_baseline, 4),
-        "baseline_requests": baseline_requests,
+    best = min(ours_times)
+    return {
+        "recipients": size,
+        "ours_seconds": round(best, 4),
+        "ours_requests": requests,
+        "ours_deliveries": deliveries,
+        "naive_seconds": round(naive.seconds, 4),
+        "naive_timed_recipients": naive.timed,
+        "naive_runs": naive.runs,
+        "naive_estimated": naive.timed < size,
         "replay_requests": replay_requests,
         "replay_sent": sum(len(result.sent) for result in replay),
-        "ratio": round(best_baseline / best_ours, 1),
+        "ratio": round(naive.seconds / best, 1),
+        "goal": GOALS.get(size),
     }
-    print(f"fan-out of one report to {args.recipients} recipients in {args.audiences} audiences,")
-    print(f"best of {args.repeat} runs each, against the fake SendGrid on loopback")
-    print(f"ours:     {best_ours:7.3f} s, {ours_requests} requests (ledger + batched sends)")
-    print(f"baseline: {best_baseline:7.3f} s, {baseline_requests} requests (one per recipient)")
-    print(f"ratio:    {best_baseline / best_ours:7.1f}x")
+
+
+def print_table(figures: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(
-        f"replaying run 0 through the ledger: {replay_requests} requests, "
-        f"{figures['replay_sent']} recipients reported as sent by the earlier run"
+        f"fan-out of one report in {args.audiences} audiences: ledger on {args.database}, fake "
+        f"SendGrid on loopback; ours best of {args.repeat}; (requests) after each time"
     )
-    print(json.dumps(figures))
-    return 0
+    print(f"{'recipients':>10}  {'ours':>16}  {'naive':>20}  {'ratio':>7}  goal")
+    for f in figures:
+        ours = f"{f['ours_seconds']:.3f} s ({f['ours_requests']:,})"
+        naive = f"{f['naive_seconds']:.3f} s ({f['naive_timed_recipients']:,})"
+        naive += "*" if f["naive_estimated"] else ""
+        goal = f["goal"]
+        verdict = "" if goal is None else f">= {goal}x: {'met' if f['ratio'] >= goal else 'MISSED'}"
+        print(f"{f['recipients']:>10,}  {ours:>16}  {naive:>20}  {f['ratio']:>6.1f}x  {verdict}")
+    for f in figures:
+        if f["naive_estimated"]:
+            print(
+                f"* naive at {f['recipients']:,}: estimated, timed once on "
+                f"{f['naive_timed_recipients']:,} recipients and scaled by "
+                f"{f['recipients'] / f['naive_timed_recipients']:.1f} (over --naive-budget)"
+            )
+        else:
+            print(f"naive at {f['recipients']:,}: timed in full, best of {f['naive_runs']}")
+    for f in figures:
+        print(
+            f"replaying a finished run of {f['recipients']:,} through the ledger: "
+            f"{f['replay_requests']} requests, {f['replay_sent']:,} reported as sent before"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
+    parser.add_argument("--recipients", type=int, nargs="+", default=list(GOALS))
+    parser.add_argument("--audiences", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of ours; the best counts")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--naive-budget",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time the naive path in full (up to --repeat runs) while it fits; else a sample",
+    )
+    args = parser.parse_args(argv)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        ledger_database(args.database, Path(folder)) as url,
+    ):
+        figures = [measure(size, args, Path(folder), url) for size in args.recipients]
+    print_table(figures, args)
+    print(json.dumps({"audiences": args.audiences, "database": args.database, "runs": figures}))
+    return 0 if all(f["goal"] is None or f["ratio"] >= f["goal"] for f in figures) else 1
 
 
 if __name__ == "__main__":
