@@ -12,6 +12,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform import search_attributes
     from opsrhythm.platform.approvals.models import ApprovalDraft, ApprovalResult
+    from opsrhythm.platform.failures import root_message
     from opsrhythm.platform.models import (
         SEND_EMAIL,
         DeliveryResult,
@@ -44,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         SEND_TIMEOUT,
     )
     from workflows.approval import ApprovalSteps
-    from workflows.owner_notices import root_cause, tell_failure, tell_needs_attention
+    from workflows.owner_notices import tell_failure, tell_needs_attention
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 # gather_source heartbeats per KPI (per month for HTTP): one query or request must answer
@@ -99,7 +100,7 @@ class KpiReportWorkflow(ApprovalSteps):
             result = await self._report(plan, period)
         except (ActivityError, ApplicationError) as failure:
             self._step = "failed"
-            await tell_failure(plan, root_cause(failure))
+            await tell_failure(plan, root_message(failure))
             raise
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
@@ -171,7 +172,7 @@ class KpiReportWorkflow(ApprovalSteps):
                 if not isinstance(outcome, ActivityError):
                     raise outcome
                 workflow.logger.warning("Source %s failed: %s", source.source_id, outcome)
-                errors.update(dict.fromkeys(source.kpi_ids, root_cause(outcome)))
+                errors.update(dict.fromkeys(source.kpi_ids, root_message(outcome)))
             else:
                 series.update(outcome.values)
                 for kpi_id, reason in outcome.errors.items():
@@ -263,7 +264,7 @@ class KpiReportWorkflow(ApprovalSteps):
                 audience_id=input.audience_id,
                 message_kind=input.message_kind,
                 failed=[
-                    FailedRecipient(email=r.email, error=root_cause(error))
+                    FailedRecipient(email=r.email, error=root_message(error))
                     for r in input.recipients
                 ],
             )

@@ -9,12 +9,14 @@ that fails too, one log line says so and the run's own outcome stands.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, FailureError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from opsrhythm.platform.failures import root_message
     from opsrhythm.platform.models import (
         NOTIFY_OWNER_FALLBACK,
         SEND_FAILURE_NOTICE,
@@ -24,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         FailureNoticeInput,
         NeedsAttentionInput,
         OwnerFallbackInput,
+        OwnerNotice,
     )
     from opsrhythm.platform.runs import LIST_UNKNOWN_COMMAND, rerun_command, resolve_command
     from opsrhythm.rituals.kpi_report.models import ReportPlan
@@ -41,14 +44,8 @@ FALLBACK_PATCH = "owner-notice-fallback"
 
 
 async def tell_failure(plan: ReportPlan, error: str) -> None:
-    info = workflow.info()
     notice = FailureNoticeInput(
-        workflow_id=info.workflow_id,
-        run_id=info.run_id,
-        ritual_id=plan.ritual_id,
-        ritual_name=plan.ritual_name,
-        period=plan.period,
-        owner=plan.owner,
+        **_this_run(plan),
         error=error,
         rerun_command=rerun_command(plan.ritual_id, plan.period),
     )
@@ -56,23 +53,30 @@ async def tell_failure(plan: ReportPlan, error: str) -> None:
 
 
 async def tell_needs_attention(plan: ReportPlan, deliveries: list[DeliveryResult]) -> None:
-    info = workflow.info()
     notice = NeedsAttentionInput(
-        workflow_id=info.workflow_id,
-        run_id=info.run_id,
-        ritual_id=plan.ritual_id,
-        ritual_name=plan.ritual_name,
-        period=plan.period,
-        owner=plan.owner,
+        **_this_run(plan),
         unknown=[
             AudienceCount(audience_id=d.audience_id, count=len(d.unknown))
             for d in deliveries
             if d.unknown
         ],
         list_command=LIST_UNKNOWN_COMMAND,
-        resolve_command=resolve_command(info.workflow_id),
+        resolve_command=resolve_command(workflow.info().workflow_id),
     )
     await _tell(notice)
+
+
+def _this_run(plan: ReportPlan) -> dict[str, Any]:
+    """What every owner notice names: this run (its id and Temporal run id), and the owner."""
+    info = workflow.info()
+    return OwnerNotice(
+        workflow_id=info.workflow_id,
+        run_id=info.run_id,
+        ritual_id=plan.ritual_id,
+        ritual_name=plan.ritual_name,
+        period=plan.period,
+        owner=plan.owner,
+    ).model_dump()
 
 
 async def _tell(notice: FailureNoticeInput | NeedsAttentionInput) -> None:
@@ -88,7 +92,7 @@ async def _tell(notice: FailureNoticeInput | NeedsAttentionInput) -> None:
             await SEND_NEEDS_ATTENTION_NOTICE.execute(notice, **options)
         return
     except ActivityError as failure:
-        email_error = root_cause(failure)
+        email_error = root_message(failure)
     workflow.logger.error("Could not email the owner the %s notice: %s", notice.kind, email_error)
     if not workflow.patched(FALLBACK_PATCH):
         return
@@ -102,12 +106,5 @@ async def _tell(notice: FailureNoticeInput | NeedsAttentionInput) -> None:
         workflow.logger.error(
             "Could not leave the owner the %s notice in the outbox or on the webhook either: %s",
             notice.kind,
-            root_cause(failure),
+            root_message(failure),
         )
-
-
-def root_cause(failure: BaseException) -> str:
-    """The innermost message: an ActivityError's own text only names the activity."""
-    while failure.__cause__ is not None:
-        failure = failure.__cause__
-    return failure.message if isinstance(failure, FailureError) else str(failure)
