@@ -156,6 +156,7 @@ class _Script:
     message: str
     reset_in: float | None = None
     delay: float = 0.0
+    record: bool = True
 
 
 class FakeSendGrid:
@@ -208,11 +209,12 @@ class FakeSendGrid:
             self._script.extend(_Script(None, "") for _ in range(after))
             self._script.append(_Script(status, message or f"scripted failure {status}", reset_in))
 
-    def delay_next(self, seconds: float, *, after: int = 0) -> None:
-        """Accept and record a coming request, but answer only after ``seconds``."""
+    def delay_next(self, seconds: float, *, after: int = 0, record: bool = True) -> None:
+        """Accept and record a coming request, but answer only after ``seconds``; with
+        ``record=False`` the request is lost instead, as if it never reached SendGrid."""
         with self._lock:
             self._script.extend(_Script(None, "") for _ in range(after))
-            self._script.append(_Script(None, "", delay=seconds))
+            self._script.append(_Script(None, "", delay=seconds, record=record))
 
     def faults(
         self,
@@ -301,9 +303,10 @@ def _handler_for(server: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 return self._answer(400, problem[0], field=problem[1])
             if body.get("mail_settings", {}).get("sandbox_mode", {}).get("enable"):
                 return self._answer(200)  # valid, and delivered to nobody
-            server._record(body)
+            if script is None or script.record:
+                server._record(body)
             if script is not None and script.delay:
-                time.sleep(script.delay)
+                server._hold(script.delay)
             if fault is not None:
                 server._hold(fault.hold)
             self._answer(202)

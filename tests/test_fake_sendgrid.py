@@ -243,3 +243,11 @@ def test_scripted_answers_come_before_random_faults(server: FakeSendGrid) -> Non
     server.faults(rate=1.0, kinds=("500",))
     server.fail_next(401)
     assert [401, 500] == [post(server, official_body())[0] for _ in range(2)]
+
+
+def test_a_delayed_request_can_be_lost_instead_of_recorded(server: FakeSendGrid) -> None:
+    """delay_next(..., record=False): the client times out and SendGrid has nothing."""
+    server.delay_next(30, record=False)
+    with pytest.raises((TimeoutError, socket.timeout)):
+        post(server, official_body(), timeout=0.5)
+    assert (1, []) == (server.received, server.deliveries())

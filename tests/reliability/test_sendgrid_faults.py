@@ -13,16 +13,20 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 import starter
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
+from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, start_run
 from opsrhythm.rituals.kpi_report.commands import print_result
+from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
 from tests.databases import sqlite_url
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
@@ -46,6 +50,27 @@ def sendgrid() -> Iterator[FakeSendGrid]:
         yield server
 
 
+def worker_for(
+    env: WorkflowEnvironment,
+    config: OpsRhythmConfig,
+    sendgrid: FakeSendGrid,
+    ledger: SendLedger,
+    tmp_path: Path,
+    task_queue: str,
+) -> Worker:
+    transport = SendGridTransport(
+        DEFAULT_API_KEY, config.email, host=sendgrid.url, timeout_seconds=CLIENT_TIMEOUT
+    )
+    return build_worker(
+        env.client,
+        config,
+        task_queue=task_queue,
+        transport=transport,
+        ledger=ledger,
+        archive_dir=tmp_path / "archive",
+    )
+
+
 async def run_report(
     env: WorkflowEnvironment,
     config: OpsRhythmConfig,
@@ -55,19 +80,9 @@ async def run_report(
     workflow_id: str,
 ) -> KpiReportResult:
     task_queue = str(uuid.uuid4())
-    transport = SendGridTransport(
-        DEFAULT_API_KEY, config.email, host=sendgrid.url, timeout_seconds=CLIENT_TIMEOUT
-    )
     ledger = SendLedger.from_url(ledger_url)
     try:
-        async with build_worker(
-            env.client,
-            config,
-            task_queue=task_queue,
-            transport=transport,
-            ledger=ledger,
-            archive_dir=tmp_path / "archive",
-        ):
+        async with worker_for(env, config, sendgrid, ledger, tmp_path, task_queue):
             return await env.client.execute_workflow(
                 KpiReportWorkflow.run,
                 KpiReportInput(ritual_id=config.rituals[0].id, period="2026-10"),
@@ -165,5 +180,53 @@ async def test_every_recipient_is_emailed_once_and_counted_through_faults(
         sendgrid.received,
         len({email for d in again.deliveries for email in d.sent}),
         [r for d in again.deliveries for r in d.unknown],
+        (len(delivered), set(delivered.values())),
+    )
+
+
+@pytest.mark.dev_server
+@pytest.mark.xfail(
+    strict=True,
+    reason="a run that needs attention has completed, and `opsrhythm run` refuses to start a "
+    "completed id again (ALLOW_DUPLICATE_FAILED_ONLY), so after `ledger resolve --resend` no "
+    "command sends the released recipients: they never get the report",
+)
+async def test_resend_after_a_lost_request_reaches_the_recipients(
+    dev_server_env: WorkflowEnvironment, example_config: OpsRhythmConfig, tmp_path: Path
+) -> None:
+    """A request SendGrid never got: `ledger resolve --resend`, then `opsrhythm run` emails them."""
+    ritual_id = f"faults-{uuid.uuid4().hex[:8]}"
+    crowd = with_crowd(example_config, {"crowd-solo": 3})
+    config = crowd.model_copy(
+        update={"rituals": [crowd.rituals[0].model_copy(update={"id": ritual_id})]}
+    )
+    url = sqlite_url(tmp_path / "ledger.db")
+    ledger = SendLedger.from_url(url)
+    task_queue = str(uuid.uuid4())
+    with FakeSendGrid() as sendgrid:
+        sendgrid.delay_next(120, record=False)  # the report's request is lost on the way
+        try:
+            async with worker_for(dev_server_env, config, sendgrid, ledger, tmp_path, task_queue):
+                run = partial(
+                    start_run,
+                    dev_server_env.client,
+                    KPI_REPORT,
+                    ritual_id,
+                    "2026-10",
+                    wait=True,
+                    task_queue=task_queue,
+                )
+                first = await run()
+                resolved = starter.main(
+                    ["ledger", "resolve", f"{ritual_id}-2026-10", "--resend", "--database-url", url]
+                )
+                again = await run()
+        finally:
+            ledger.close()
+        delivered, _ = crowd_deliveries(sendgrid)
+    assert (EXIT_NEEDS_ATTENTION, 0, 0, (3, {1})) == (
+        first,
+        resolved,
+        again,
         (len(delivered), set(delivered.values())),
     )
