@@ -67,7 +67,8 @@ class PeriodicKind(RitualKind):
     templates: str | None = None
     """Its email templates' folder under ``templates/``; a ritual's ``templates:`` overrides it."""
     show_result: str | None = None
-    """``module:function`` printing a finished run's result (``run --wait``); None: a line."""
+    """``module:function`` printing a finished run's result (``run --wait``) and returning the
+    command's exit code (``run_handlers.EXIT_NEEDS_ATTENTION``, or 0); None: a line."""
 
     def load_config_model(self) -> type[RitualBase]:
         model: type[RitualBase] = load(self.config_model)
