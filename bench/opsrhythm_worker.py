@@ -8,14 +8,14 @@ import resource
 import sys
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from opsrhythm.config_loader import load_config
+from opsrhythm.platform.failures import DATA_CONVERTER
 from worker import build_worker
 
 
 async def main(address: str, config_file: str) -> None:
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    client = await Client.connect(address, data_converter=DATA_CONVERTER)
     async with build_worker(client, load_config(config_file), task_queue="bench-opsrhythm"):
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(f"ready {peak_kb}", flush=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.config_loader import load_config
 from opsrhythm.platform import search_attributes
+from opsrhythm.platform.failures import DATA_CONVERTER
 from opsrhythm.platform.temporal_runtime import find_binary
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ EXAMPLE_CONFIG = REPO / "examples" / "acme" / "opsrhythm.yaml"
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         test_server_existing_path=find_binary("temporal-test-server"),
     )
     yield env
@@ -32,7 +32,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         dev_server_existing_path=find_binary("temporal"),
         search_attributes=search_attributes.ALL,
     )

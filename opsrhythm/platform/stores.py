@@ -30,13 +30,15 @@ StoreT = TypeVar("StoreT")
 DATABASE_OUTAGE_ATTEMPTS = 6
 """The attempt at which an activity that cannot reach the database fails for good.
 
-Every activity that opens a store retries from 2 s (doubling) or less: the send, the failure
-notice and the approval emails (2 s, at most 10 attempts), the feedback import (1 s, 5
-attempts). Six attempts wait 2 + 4 + 8 + 16 + 32 = 62 s between them, and each connection
-attempt gives up after ``db.schema.CONNECT_TIMEOUT_SECONDS`` (5 s): an activity whose
-database is down fails within about 92 s, saying which database. Activities whose policy has no
-attempt limit (the SLA watcher's sweep) mean to outlast an outage and keep retrying, one log
-line per attempt."""
+The activities that open a store retry from 2 s, doubling, or faster: the report and approval
+emails (10 attempts allowed), the owner notices (5), the feedback import (1 s, 5). By attempt 6
+the waits between attempts add up to 2 + 4 + 8 + 16 + 32 = 62 s, and each attempt gives up
+connecting after ``db.schema.CONNECT_TIMEOUT_SECONDS`` (5 s): an activity whose database is
+down fails within 92 s, in one line naming the database. A KPI report whose ledger is down
+fails within about 2.5 minutes: the send (at most 92 s), then the failure notice, whose own
+5 attempts end first (at most 55 s), before the notice goes to the outbox and the webhook.
+Activities whose policy has no attempt limit (the SLA watcher's sweep) mean to outlast an
+outage: they keep retrying, one log line per attempt."""
 
 
 def open_in_activity(open_store: Callable[[str], StoreT]) -> StoreT:
