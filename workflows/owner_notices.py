@@ -87,10 +87,13 @@ async def _tell(notice: FailureNoticeInput | NeedsAttentionInput) -> None:
     }
     try:
         if isinstance(notice, FailureNoticeInput):
-            await SEND_FAILURE_NOTICE.execute(notice, **options)
+            delivery = await SEND_FAILURE_NOTICE.execute(notice, **options)
         else:
-            await SEND_NEEDS_ATTENTION_NOTICE.execute(notice, **options)
-        return
+            delivery = await SEND_NEEDS_ATTENTION_NOTICE.execute(notice, **options)
+        if not delivery.unknown:
+            return
+        # It may never have arrived: better told twice than not at all.
+        email_error = "the email's outcome is unknown (its request got no answer)"
     except ActivityError as failure:
         email_error = root_message(failure)
     workflow.logger.error("Could not email the owner the %s notice: %s", notice.kind, email_error)

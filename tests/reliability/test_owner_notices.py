@@ -14,11 +14,13 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
@@ -35,7 +37,12 @@ from opsrhythm.platform.config_errors import ConfigError
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
-from opsrhythm.platform.models import FailureNoticeInput, OwnerFallbackInput
+from opsrhythm.platform.models import (
+    DeliveryResult,
+    FailureNoticeInput,
+    OwnerFallbackInput,
+    UnknownRecipient,
+)
 from opsrhythm.platform.rendering import render_failure_notice
 from opsrhythm.platform.temporal_runtime import failure_message
 from opsrhythm.rituals.kpi_report.models import KpiReportInput
@@ -231,6 +238,42 @@ async def test_the_notice_reaches_the_outbox_when_the_ledger_database_is_down(
     assert "every data source failed" in failure_message(failed.value)
     assert FAILED_SUBJECT == notice["Subject"]
     assert "the database is down" not in body_text(notice)  # the notice is about the run
+
+
+async def test_a_notice_whose_outcome_is_unknown_also_takes_the_fallback(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """A notice email that may never have arrived (its request got no answer) is also left in
+    the outbox: the owner may be told twice, never not at all."""
+    env = time_skipping_env
+    fallback = OwnerFallbackActivities(tmp_path, SETTINGS, resources.templates_dir(), None)
+
+    @activity.defn(name="send_failure_notice")
+    async def send_failure_notice(input: FailureNoticeInput) -> DeliveryResult:
+        since = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        return DeliveryResult(
+            audience_id="owner",
+            message_kind="failure-notice",
+            unknown=[UnknownRecipient(email=input.owner.email, since=since)],
+        )
+
+    fakes = FakeActivities(failing_sources=["warehouse", "survey"])
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[KpiReportWorkflow],
+        activities=[*failing_report(fakes), send_failure_notice, fallback.notify_owner_fallback],
+        activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=2),
+    ):
+        with pytest.raises(WorkflowFailureError):
+            await env.client.execute_workflow(
+                KpiReportWorkflow.run,
+                KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
+                id=f"monthly-kpi-report-{uuid.uuid4()}",
+                task_queue=task_queue,
+            )
+    assert [FAILED_SUBJECT] == [n["Subject"] for n in read_outbox(tmp_path)]
 
 
 @pytest.mark.parametrize(("status", "retryable"), [(404, False), (503, True)])
