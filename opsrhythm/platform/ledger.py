@@ -10,6 +10,7 @@ for an operator (``opsrhythm ledger``). Works on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,7 +21,6 @@ from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from opsrhythm.platform.db.startup import open_engine
 from opsrhythm.platform.ledger_keys import DATABASE_URL_ENV, MessageKey, default_database_url
@@ -37,8 +37,6 @@ __all__ = [
 DEFAULT_TABLE = "opsrhythm_send_ledger"
 Status = Literal["sending", "sent", "failed"]
 _DETAIL_LIMIT = 1000
-# Keeps every IN list well under SQLite's and PostgreSQL's bound-parameter limits.
-_IN_CHUNK = 500
 _KEY_COLUMNS = ("workflow_id", "audience_id", "message_kind", "email")
 _ORDER = attrgetter(*_KEY_COLUMNS)
 
@@ -78,6 +76,8 @@ class SendLedger:
             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
             sa.Column("detail", sa.Text(), nullable=False),
         )
+        if engine.dialect.driver == "psycopg":
+            sa.event.listen(engine, "connect", _plan_each_execution)
 
     @classmethod
     def from_url(cls, url: str) -> SendLedger:
@@ -88,29 +88,25 @@ class SendLedger:
         self.engine.dispose()
 
     def claim(self, keys: Iterable[MessageKey], *, transport: str = "") -> Claim:
-        """Mark new and failed keys as 'sending' for this caller, all in one transaction."""
+        """Mark new and failed keys as 'sending' for this caller, all in one transaction.
+
+        One statement per message inserts its new keys and takes over its failed ones, returning
+        exactly those; only keys it did not claim are read back, to say why.
+        """
         wanted = list(dict.fromkeys(keys))
-        if not wanted:
-            return Claim([], [], [])
-        token = uuid.uuid4().hex
-        now = datetime.now(UTC)
-        fresh = {"status": "sending", "transport": transport, "claim_id": token, "updated_at": now}
-        t = self.table
-        # One lock order for every worker, so overlapping claims wait rather than deadlock.
-        ordered = sorted(wanted, key=_ORDER)
+        found: dict[MessageKey, sa.Row[Any] | None] = {}
         with self.engine.begin() as conn:
-            self._insert_missing(conn, [{**_columns(k), **fresh, "detail": ""} for k in ordered])
-            for group, emails in _grouped(ordered):
-                conn.execute(
-                    sa.update(t)
-                    .where(self._matching(group, emails), t.c.status == "failed")
-                    .values(**fresh, detail="")
-                )
-            rows = self._rows(conn, wanted)
+            for group, members in _grouped(wanted):
+                emails = [key.email for key in members]
+                taken = set(conn.execute(self._claiming(conn, group, emails, transport)).scalars())
+                rest = [key for key in members if key.email not in taken]
+                rows = self._rows(conn, group, [key.email for key in rest]) if rest else {}
+                found.update((key, None) for key in members if key.email in taken)
+                found.update((key, rows[key.email]) for key in rest)
         claim = Claim([], [], [])
         for key in wanted:
-            row = rows[key]
-            if row.status == "sending" and row.claim_id == token:
+            row = found[key]
+            if row is None:
                 claim.claimed.append(key)
             elif row.status == "sent":
                 claim.already_sent.append(key)
@@ -127,9 +123,14 @@ class SendLedger:
 
     def statuses(self, keys: Sequence[MessageKey]) -> dict[MessageKey, Status]:
         """The recorded status of each key that has a row."""
+        found: dict[MessageKey, Status] = {}
         with self.engine.connect() as conn:
-            rows = self._rows(conn, list(keys))
-        return {key: cast(Status, row.status) for key, row in rows.items()}
+            for group, members in _grouped(list(dict.fromkeys(keys))):
+                rows = self._rows(conn, group, [key.email for key in members])
+                found.update(
+                    (k, cast(Status, rows[k.email].status)) for k in members if k.email in rows
+                )
+        return found
 
     def unknown(self) -> list[UnknownOutcome]:
         """Every row left 'sending', oldest first."""
@@ -154,83 +155,108 @@ class SendLedger:
         as sent. Rows in any other state are left alone.
         """
         t = self.table
-        where = sa.and_(t.c.workflow_id == workflow_id, t.c.status == "sending")
-        with self.engine.begin() as conn:
-            rows = conn.execute(sa.select(*t.c[_KEY_COLUMNS]).where(where)).all()
-            wanted = None if emails is None else {e.strip().lower() for e in emails}
-            keys = sorted(
-                (MessageKey(*row) for row in rows if wanted is None or row.email in wanted),
-                key=_ORDER,
+        where = [t.c.workflow_id == workflow_id, t.c.status == "sending"]
+        if emails is not None:
+            chosen = sorted({e.strip().lower() for e in emails})
+            where.append(t.c.email.in_(_email_set(self.engine.dialect.name, chosen)))
+        settle = (
+            sa.update(t)
+            .where(*where)
+            .values(
+                status="failed" if resend else "sent",
+                detail=note[:_DETAIL_LIMIT],
+                updated_at=datetime.now(UTC),
             )
-            values = {
-                "status": "failed" if resend else "sent",
-                "detail": note[:_DETAIL_LIMIT],
-                "updated_at": datetime.now(UTC),
-            }
-            for group, chosen in _grouped(keys):
-                conn.execute(
-                    sa.update(t)
-                    .where(self._matching(group, chosen), t.c.status == "sending")
-                    .values(**values)
-                )
-        return keys
+            .returning(*t.c[_KEY_COLUMNS])
+        )
+        with self.engine.begin() as conn:
+            return sorted((MessageKey(*row) for row in conn.execute(settle)), key=_ORDER)
 
     def _set_status(
         self, keys: Sequence[MessageKey], status: Status, detail: str, when: sa.ColumnElement[bool]
     ) -> None:
-        if not keys:
-            return
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            for group, emails in _grouped(sorted(set(keys), key=_ORDER)):
+            for group, members in _grouped(list(dict.fromkeys(keys))):
                 conn.execute(
                     sa.update(self.table)
-                    .where(self._matching(group, emails), when)
+                    .where(self._matching(conn, group, [key.email for key in members]), when)
                     .values(status=status, detail=detail, updated_at=now)
                 )
 
-    def _insert_missing(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-        name = conn.dialect.name
-        if name in ("postgresql", "sqlite"):
-            dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
-            conn.execute(dialect_insert(self.table).on_conflict_do_nothing(), rows)
-            return
-        for row in rows:
-            try:
-                with conn.begin_nested():
-                    conn.execute(sa.insert(self.table), row)
-            except IntegrityError:
-                pass  # another worker holds this key; the status read below reports it
+    def _claiming(
+        self, conn: sa.Connection, group: Group, emails: list[str], transport: str
+    ) -> sa.Executable:
+        """Insert the keys not yet in the ledger and take over failed ones, returning both."""
+        t = self.table
+        dialect = conn.dialect.name
+        email = _email_set(dialect, emails).subquery().c.email
+        fresh = {
+            "status": sa.literal("sending", t.c.status.type),
+            "transport": sa.literal(transport, t.c.transport.type),
+            "claim_id": sa.literal(uuid.uuid4().hex, t.c.claim_id.type),
+            "updated_at": sa.literal(datetime.now(UTC), t.c.updated_at.type),
+            "detail": sa.literal("", t.c.detail.type),
+        }
+        keyed = [
+            sa.literal(value, t.c[column].type)
+            for column, value in zip(_KEY_COLUMNS[:3], group, strict=True)
+        ]
+        # Rows are locked in email order by every claimer, so overlapping claims wait rather
+        # than deadlock; SQLite needs the WHERE to parse INSERT ... SELECT ... ON CONFLICT.
+        source = sa.select(*keyed, email, *fresh.values()).where(sa.true()).order_by(email)
+        insert = postgresql.insert(t) if dialect == "postgresql" else sqlite.insert(t)
+        return (
+            insert.from_select([*_KEY_COLUMNS[:3], "email", *fresh], source)
+            .on_conflict_do_update(
+                index_elements=list(_KEY_COLUMNS), set_=fresh, where=t.c.status == "failed"
+            )
+            .returning(t.c.email)
+        )
 
-    def _rows(self, conn: sa.Connection, keys: list[MessageKey]) -> dict[MessageKey, sa.Row[Any]]:
-        found: dict[MessageKey, sa.Row[Any]] = {}
-        for group, emails in _grouped(keys):
-            for row in conn.execute(sa.select(self.table).where(self._matching(group, emails))):
-                found[MessageKey(*group, row.email)] = row
-        return found
+    def _rows(self, conn: sa.Connection, group: Group, emails: list[str]) -> dict[str, sa.Row[Any]]:
+        query = sa.select(self.table).where(self._matching(conn, group, emails))
+        return {row.email: row for row in conn.execute(query)}
 
-    def _matching(self, group: tuple[str, str, str], emails: list[str]) -> sa.ColumnElement[bool]:
+    def _matching(
+        self, conn: sa.Connection, group: Group, emails: list[str]
+    ) -> sa.ColumnElement[bool]:
         t = self.table
         workflow_id, audience_id, message_kind = group
         return sa.and_(
             t.c.workflow_id == workflow_id,
             t.c.audience_id == audience_id,
             t.c.message_kind == message_kind,
-            t.c.email.in_(emails),
+            t.c.email.in_(_email_set(conn.dialect.name, emails)),
         )
 
 
-def _columns(key: MessageKey) -> dict[str, str]:
-    return {name: getattr(key, name) for name in _KEY_COLUMNS}
+Group = tuple[str, str, str]
 
 
-def _grouped(keys: list[MessageKey]) -> Iterator[tuple[tuple[str, str, str], list[str]]]:
-    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+def _email_set(dialect: str, emails: list[str]) -> sa.Select[tuple[str]]:
+    """``emails`` as a one-column query bound as one parameter, whatever their number: a
+    statement per batch with no IN list, so no parameter limit, per-value binding or re-plan."""
+    if dialect == "postgresql":
+        values = sa.func.unnest(sa.literal(emails, postgresql.ARRAY(sa.String())))
+        return sa.select(values.column_valued("email"))
+    rows = sa.func.json_each(sa.literal(json.dumps(emails), sa.String())).table_valued("value")
+    return sa.select(rows.c.value.label("email"))
+
+
+def _plan_each_execution(dbapi_connection: Any, _record: object) -> None:
+    # psycopg prepares a statement after 5 runs, and PostgreSQL may then keep a generic plan
+    # that cannot see how many emails a batch holds: with a month's new workflow id it guesses
+    # one row and probes the whole batch for each of the audience's rows (100 ms a batch).
+    # Planned per run, it sees the batch and joins by hash or by index (a few ms).
+    dbapi_connection.prepare_threshold = None
+
+
+def _grouped(keys: list[MessageKey]) -> Iterator[tuple[Group, list[MessageKey]]]:
+    groups: dict[Group, list[MessageKey]] = defaultdict(list)
     for key in keys:
-        groups[(key.workflow_id, key.audience_id, key.message_kind)].append(key.email)
-    for group, emails in groups.items():
-        for start in range(0, len(emails), _IN_CHUNK):
-            yield group, emails[start : start + _IN_CHUNK]
+        groups[(key.workflow_id, key.audience_id, key.message_kind)].append(key)
+    yield from groups.items()
 
 
 def _aware(moment: datetime) -> datetime:
