@@ -243,6 +243,7 @@ async def test_status_pending_and_one_run_json(
         "step": "awaiting approval",
         "started_at": running["started_at"],
         "started_by": "manual",
+        "unknown_outcomes": 0,
     } == running
     assert UTC_TIME.match(running["started_at"])
     assert (APPROVAL_KEYS, "pending", 1) == (set(waiting), waiting["state"], waiting["round"])

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         SendEmailInput,
     )
     from opsrhythm.platform.periods import Month
+    from opsrhythm.platform.ritual_kind import OUTCOMES_SETTLED_SIGNAL, PENDING_RESULT_QUERY
     from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
     from opsrhythm.rituals.kpi_report.models import (
         GATHER_SOURCE,
@@ -45,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         SEND_TIMEOUT,
     )
     from workflows.approval import ApprovalSteps
+    from workflows.outcome_settling import Settling
     from workflows.owner_notices import tell_failure, tell_needs_attention
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
@@ -61,7 +63,8 @@ SEND_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     maximum_attempts=10,
 )
-# New runs record it; a run that finished before needs-attention notices replays without it.
+# New runs record it (then tell the owner and wait to be settled); a run that finished before
+# needs-attention notices replays without it.
 NEEDS_ATTENTION_PATCH = "needs-attention-notice"
 
 
@@ -73,6 +76,16 @@ class KpiReportWorkflow(ApprovalSteps):
         self._period: str | None = None
         self._step = "starting"
         self._unknown_outcomes = 0
+        self._settling = Settling()
+        self._pending: KpiReportResult | None = None
+
+    @workflow.signal(name=OUTCOMES_SETTLED_SIGNAL)
+    def outcomes_settled(self) -> None:
+        self._settling.told()
+
+    @workflow.query(name=PENDING_RESULT_QUERY)
+    def pending_result(self) -> KpiReportResult | None:
+        return self._pending if self._settling.waiting else None
 
     @workflow.query
     def status(self) -> ReportStatus:
@@ -208,22 +221,55 @@ class KpiReportWorkflow(ApprovalSteps):
         workflow_id = workflow.info().workflow_id
         self._step = "sending"
         recipients = {a.audience_id: a.recipients for a in plan.audiences}
-        deliveries = await asyncio.gather(
-            *(
-                self._send(
-                    SendEmailInput(
-                        workflow_id=workflow_id,
-                        ritual_id=plan.ritual_id,
-                        period=plan.period,
-                        audience_id=message.audience_id,
-                        message_kind="report",
-                        message_path=message.path,
-                        recipients=recipients[message.audience_id],
-                    )
-                )
-                for message in rendered.messages
+        sends = [
+            SendEmailInput(
+                workflow_id=workflow_id,
+                ritual_id=plan.ritual_id,
+                period=plan.period,
+                audience_id=message.audience_id,
+                message_kind="report",
+                message_path=message.path,
+                recipients=recipients[message.audience_id],
             )
-        )
+            for message in rendered.messages
+        ]
+        deliveries = self._counted(await asyncio.gather(*(self._send(s) for s in sends)))
+
+        def result(deliveries: list[DeliveryResult]) -> KpiReportResult:
+            return KpiReportResult(
+                workflow_id=workflow_id,
+                ritual_id=plan.ritual_id,
+                period=plan.period,
+                archive_location=rendered.archive_location,
+                deliveries=deliveries,
+                kpis_without_data=[f.kpi.kpi_id for f in figures if f.value is None],
+                approval=approval,
+            )
+
+        if self._unknown_outcomes and workflow.patched(NEEDS_ATTENTION_PATCH):
+            until = self._settling.begin()
+            await tell_needs_attention(plan, deliveries, until)
+            self._pending = result(deliveries).model_copy(update={"waiting_until": until})
+            while self._unknown_outcomes and await self._settling.told_in_time():
+                deliveries = await self._resend(sends, deliveries)
+                self._pending = self._pending.model_copy(update={"deliveries": deliveries})
+        return result(deliveries)
+
+    async def _resend(
+        self, sends: list[SendEmailInput], deliveries: list[DeliveryResult]
+    ) -> list[DeliveryResult]:
+        """The same archived email to each audience that had unknowns: the ledger skips whoever
+        is sent, sends whoever the operator released, and keeps the still-held unknown."""
+        self._step = "sending"
+        doubtful = [i for i, delivery in enumerate(deliveries) if delivery.unknown]
+        resent = await asyncio.gather(*(self._send(sends[i]) for i in doubtful))
+        again = list(deliveries)
+        for i, delivery in zip(doubtful, resent, strict=True):
+            again[i] = delivery
+        return self._counted(again)
+
+    def _counted(self, deliveries: list[DeliveryResult]) -> list[DeliveryResult]:
+        """Fail on definite failures; else count the unknowns and set the step from them."""
         audiences_by_error: dict[str, list[str]] = {}
         for delivery in deliveries:
             if delivery.failed:
@@ -239,17 +285,7 @@ class KpiReportWorkflow(ApprovalSteps):
             )
         self._unknown_outcomes = sum(len(d.unknown) for d in deliveries)
         self._step = "needs attention" if self._unknown_outcomes else "done"
-        if self._unknown_outcomes and workflow.patched(NEEDS_ATTENTION_PATCH):
-            await tell_needs_attention(plan, list(deliveries))
-        return KpiReportResult(
-            workflow_id=workflow_id,
-            ritual_id=plan.ritual_id,
-            period=plan.period,
-            archive_location=rendered.archive_location,
-            deliveries=list(deliveries),
-            kpis_without_data=[f.kpi.kpi_id for f in figures if f.value is None],
-            approval=approval,
-        )
+        return list(deliveries)
 
     async def _send(self, input: SendEmailInput) -> DeliveryResult:
         try:

@@ -1,4 +1,4 @@
-"""Telling a report's owner that its run failed or needs attention; deterministic only.
+"""Telling a report's owner that its run failed or waits for attention; deterministic only.
 
 Each notice is emailed once per run (workflow id and run id), so a re-run that fails again
 tells the owner again. When the email cannot go (SendGrid refusing the account, the ledger's
@@ -8,7 +8,7 @@ that fails too, one log line says so and the run's own outcome stands.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -52,7 +52,9 @@ async def tell_failure(plan: ReportPlan, error: str) -> None:
     await _tell(notice)
 
 
-async def tell_needs_attention(plan: ReportPlan, deliveries: list[DeliveryResult]) -> None:
+async def tell_needs_attention(
+    plan: ReportPlan, deliveries: list[DeliveryResult], waiting_until: datetime
+) -> None:
     notice = NeedsAttentionInput(
         **_this_run(plan),
         unknown=[
@@ -62,6 +64,7 @@ async def tell_needs_attention(plan: ReportPlan, deliveries: list[DeliveryResult
         ],
         list_command=LIST_UNKNOWN_COMMAND,
         resolve_command=resolve_command(workflow.info().workflow_id),
+        waiting_until=waiting_until,
     )
     await _tell(notice)
 

@@ -1,6 +1,7 @@
 """``opsrhythm ledger unknown`` and ``ledger resolve``, declared; handlers in ``ledger_handlers``.
 
-They read and write the send ledger only: no Temporal server is needed, nor imported.
+They read and write the send ledger; ``resolve`` then tells the run, if Temporal has it open
+(``ledger_handlers``). Only ``resolve`` imports the Temporal client.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def _resolve(parser: argparse.ArgumentParser) -> None:
     )
     how = parser.add_mutually_exclusive_group(required=True)
     how.add_argument(
-        "--resend", action="store_true", help="make them claimable again: a re-run sends them"
+        "--resend",
+        action="store_true",
+        help="send them again: a run waiting to be settled does it now, a failed one on its re-run",
     )
     how.add_argument(
         "--mark-sent",
@@ -50,7 +53,7 @@ COMMANDS = (
     ),
     Command(
         "ledger resolve",
-        "Settle a run's unknown outcomes: --resend them on the next run, or --mark-sent.",
+        "Settle a run's unknown outcomes (--resend or --mark-sent) and tell a run waiting for it.",
         f"{HANDLERS}:resolve",
         _resolve,
         config=False,

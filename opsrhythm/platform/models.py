@@ -116,12 +116,15 @@ class AudienceCount(BaseModel):
 
 
 class NeedsAttentionInput(OwnerNotice):
-    """A run that finished with recipients whose outcome is unknown, and how to settle them."""
+    """A run that sent with recipients whose outcome is unknown, and how to settle them."""
 
     kind: Literal["needs-attention"] = "needs-attention"
     unknown: list[AudienceCount]
     list_command: str
     resolve_command: str
+    waiting_until: datetime | None = Field(
+        default=None, description="The run waits to be settled until then (UTC), then finishes."
+    )
 
 
 class OwnerFallbackInput(BaseModel):

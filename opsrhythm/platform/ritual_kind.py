@@ -14,6 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from opsrhythm.platform.periods import PeriodType
 
+OUTCOMES_SETTLED_SIGNAL = "outcomes_settled"
+"""``ledger resolve`` tells a waiting run (of a kind that ``settles_outcomes``) that an operator
+settled its unknown outcomes: it sends whoever was released, and finishes once none is left."""
+PENDING_RESULT_QUERY = "pending_result"
+"""While such a run waits to be settled, the result it would finish with (else None):
+``run --wait`` prints it and returns instead of waiting for days."""
+
 if TYPE_CHECKING:
     from opsrhythm.platform.config import PlatformConfig, RitualBase
     from opsrhythm.platform.ledger import SendLedger
@@ -69,6 +76,9 @@ class PeriodicKind(RitualKind):
     show_result: str | None = None
     """``module:function`` printing a finished run's result (``run --wait``) and returning the
     command's exit code (``run_handlers.EXIT_NEEDS_ATTENTION``, or 0); None: a line."""
+    settles_outcomes: bool = False
+    """Its runs wait, in step "needs attention", to be settled: they answer
+    ``PENDING_RESULT_QUERY`` and take ``OUTCOMES_SETTLED_SIGNAL``."""
 
     def load_config_model(self) -> type[RitualBase]:
         model: type[RitualBase] = load(self.config_model)

@@ -7,9 +7,17 @@ A run starts the kind's workflow by name with ``RitualRunInput``, under the id
 from __future__ import annotations
 
 import argparse
+import asyncio
+from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -29,7 +37,7 @@ from opsrhythm.platform.ledger_keys import (
     embedded_database_url,
 )
 from opsrhythm.platform.models import RitualRunInput
-from opsrhythm.platform.ritual_kind import PeriodicKind, load
+from opsrhythm.platform.ritual_kind import PENDING_RESULT_QUERY, PeriodicKind, load
 from opsrhythm.platform.runs import run_workflow_id
 from opsrhythm.platform.temporal_runtime import (
     TASK_QUEUE,
@@ -42,7 +50,10 @@ from opsrhythm.platform.temporal_runtime import (
 from opsrhythm.platform.terminal import console, print_json
 
 EXIT_NEEDS_ATTENTION = 3
-"""``run --wait``: the run finished, but recipients have an unknown outcome to settle."""
+"""``run --wait``: the run sent what it could, but recipients have an unknown outcome to settle
+(it waits for that, or gave up waiting)."""
+PENDING_POLL = timedelta(seconds=1)
+"""How often ``run --wait`` asks a run of a settling kind whether it now waits to be settled."""
 
 
 async def run(args: argparse.Namespace, context: CliContext) -> int:
@@ -104,11 +115,32 @@ async def start_run(
         print(f"Follow it with: temporal workflow describe --workflow-id {workflow_id}")
         return 0
     try:
-        result = await handle.result()
+        result = await _result_or_pending(kind, handle)
     except WorkflowFailureError as failure:
         print(f"opsrhythm: {workflow_id} failed: {failure_message(failure)}", flush=True)
         return 1
     return _show_result(kind, workflow_id, result)
+
+
+async def _result_or_pending(kind: PeriodicKind, handle: WorkflowHandle[Any, Any]) -> Any:
+    """The run's result; for a kind whose runs wait to be settled, the result it would finish
+    with as soon as it waits (it may wait for days)."""
+    if not kind.settles_outcomes:
+        return await handle.result()
+    finished = asyncio.ensure_future(handle.result())
+    try:
+        while True:
+            done, _ = await asyncio.wait({finished}, timeout=PENDING_POLL.total_seconds())
+            if done:
+                return finished.result()
+            try:
+                pending = await handle.query(PENDING_RESULT_QUERY, rpc_timeout=PENDING_POLL * 5)
+            except (RPCError, WorkflowQueryFailedError):
+                continue  # no worker yet, or the run just finished: its result tells
+            if pending is not None:
+                return pending
+    finally:
+        finished.cancel()
 
 
 def _show_result(kind: PeriodicKind, workflow_id: str, result: Any) -> int:

@@ -7,8 +7,10 @@ through the real email activity, ledger and outbox.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import functools
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ from typing import Any
 
 import pytest
 from temporalio import activity
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -28,7 +31,7 @@ from activities.email import EmailActivities
 from opsrhythm.platform import resources
 from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.config import EmailSettings
-from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.ledger import MessageKey, SendLedger
 from opsrhythm.platform.mail.notices import render_needs_attention_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.platform.models import (
@@ -40,25 +43,33 @@ from opsrhythm.platform.models import (
 from opsrhythm.platform.rendering import render_failure_notice
 from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, start_run
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
-from opsrhythm.rituals.kpi_report.models import KpiReportInput
+from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
 from tests.databases import sqlite_url
 from tests.test_cli_json import on_server
 from tests.workflows.test_kpi_report import OWNER, FakeActivities
 from workflows.kpi_report import KpiReportWorkflow
+from workflows.outcome_settling import SETTLE_WAIT
 
 SETTINGS = EmailSettings(from_email="ops@acme.test")
 IN_DOUBT = "squad"
 SINCE = datetime(2026, 11, 2, 9, tzinfo=UTC)
+# A query every 0.1 s: a run reaches its wait within seconds, on any machine within a minute.
+POLLS = 600
 
 
 class UnknownOutcomeFakes(FakeActivities):
-    """``send_email`` leaves every recipient of the squad's email in doubt; ``notice`` is the
-    needs-attention activity (a recording fake unless one is given)."""
+    """``send_email`` leaves every recipient of the squad's email in doubt for its first
+    ``unknown_sends`` sends (None: always), then sends them; ``notice`` is the needs-attention
+    activity (a recording fake unless one is given)."""
 
-    def __init__(self, notice: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, notice: Callable[..., Any] | None = None, unknown_sends: int | None = None
+    ) -> None:
         super().__init__()
         self.attention: list[NeedsAttentionInput] = []
+        self.squad_sends: list[SendEmailInput] = []
         self._notice = notice
+        self._unknown_sends = unknown_sends
 
     def all(self) -> list[Callable[..., Any]]:
         kept = [a for a in super().all() if a.__name__ != "send_email"]
@@ -66,13 +77,17 @@ class UnknownOutcomeFakes(FakeActivities):
         @activity.defn(name="send_email")
         async def send_email(input: SendEmailInput) -> DeliveryResult:
             emails = [r.email for r in input.recipients]
+            sent = DeliveryResult(
+                audience_id=input.audience_id,
+                message_kind=input.message_kind,
+                transport="outbox",
+                sent=emails,
+            )
             if input.audience_id != IN_DOUBT:
-                return DeliveryResult(
-                    audience_id=input.audience_id,
-                    message_kind=input.message_kind,
-                    transport="outbox",
-                    sent=emails,
-                )
+                return sent
+            self.squad_sends.append(input)
+            if self._unknown_sends is not None and len(self.squad_sends) > self._unknown_sends:
+                return sent
             return DeliveryResult(
                 audience_id=input.audience_id,
                 message_kind=input.message_kind,
@@ -86,6 +101,40 @@ class UnknownOutcomeFakes(FakeActivities):
             return DeliveryResult(audience_id="owner", message_kind="needs-attention")
 
         return [*kept, send_email, self._notice or send_needs_attention_notice]
+
+
+async def waiting_result(handle: WorkflowHandle[Any, Any]) -> KpiReportResult:
+    """The run's result once it waits to be settled (no time passes while this polls)."""
+    for _ in range(POLLS):
+        pending = await handle.query(KpiReportWorkflow.pending_result)
+        if pending is not None:
+            return pending
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{handle.id} never waited to be settled")
+
+
+async def settled_on_the_second_signal(
+    env: WorkflowEnvironment, fakes: UnknownOutcomeFakes, workflow_id: str
+) -> WorkflowHandle[Any, KpiReportResult]:
+    """The squad's email stays in doubt after the first resend and goes on the second: the run
+    waits, is signalled, waits again, is signalled, and finishes (``fakes`` with two unknown
+    sends). Returns the finished run's handle."""
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        env.client, task_queue=task_queue, workflows=[KpiReportWorkflow], activities=fakes.all()
+    ):
+        handle = await env.client.start_workflow(
+            KpiReportWorkflow.run,
+            KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        for sends in (1, 2):
+            await waiting_result(handle)
+            assert sends == len(fakes.squad_sends)
+            await handle.signal(KpiReportWorkflow.outcomes_settled)
+        await handle.result()
+    return handle
 
 
 def read_outbox(outbox: Path) -> list[EmailMessage]:
@@ -103,23 +152,50 @@ def body_text(message: EmailMessage) -> str:
     return str(part.get_content())
 
 
-@pytest.mark.dev_server
-async def test_run_wait_and_status_say_needs_attention_and_the_owner_is_told_once(
-    dev_server_env: WorkflowEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`run --wait` prints the count and the commands and exits 3; `status` shows the run as
-    needing attention; the owner gets one email naming the audience and the commands."""
-    env = dev_server_env
-    outbox = tmp_path / "outbox"
-    ledger = SendLedger.from_url(sqlite_url(tmp_path / "ledger.db"))
-    email = EmailActivities(
+def email_activities(outbox: Path, ledger: SendLedger) -> EmailActivities:
+    """The real email activities (the owner's notice), into ``outbox``."""
+    return EmailActivities(
         OutboxTransport(outbox, SETTINGS),
         lambda: ledger,
         SETTINGS,
         functools.partial(render_failure_notice, templates_dir=resources.templates_dir()),
         functools.partial(render_needs_attention_notice, templates_dir=resources.templates_dir()),
     )
-    fakes = UnknownOutcomeFakes(notice=email.send_needs_attention_notice)
+
+
+async def cli(env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """One command on ``env``'s server; its stdout (exit 0 checked)."""
+    code = await main_async(starter.commands(), argv, on_server(env))
+    printed = capsys.readouterr()
+    assert 0 == code, printed.err
+    return printed.out
+
+
+def hold_squad(ledger: SendLedger, fakes: UnknownOutcomeFakes) -> list[MessageKey]:
+    """The squad's ledger rows left 'sending', as a killed request leaves them (the fake
+    send_email never touches the ledger)."""
+    first = fakes.squad_sends[0]
+    keys = [
+        MessageKey(first.workflow_id, IN_DOUBT, first.message_kind, r.email)
+        for r in first.recipients
+    ]
+    ledger.claim(keys)
+    return keys
+
+
+@pytest.mark.dev_server
+async def test_run_wait_returns_while_the_run_waits_and_resolve_finishes_it(
+    dev_server_env: WorkflowEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --wait` prints the count, the commands and how long the run waits, and exits 3 while
+    the run stays open; `status` lists it with its count; the owner gets one email naming the
+    audience and the commands. `ledger resolve --resend` signals the run, which resends the
+    squad's email and completes with no unknown outcome, telling nobody again."""
+    env = dev_server_env
+    outbox = tmp_path / "outbox"
+    url = sqlite_url(tmp_path / "ledger.db")
+    ledger = SendLedger.from_url(url)
+    fakes = UnknownOutcomeFakes(email_activities(outbox, ledger).send_needs_attention_notice, 1)
     ritual_id = f"kpis-{uuid.uuid4().hex[:8]}"
     workflow_id = f"{ritual_id}-2026-10"
     task_queue = str(uuid.uuid4())
@@ -135,16 +211,18 @@ async def test_run_wait_and_status_say_needs_attention_and_the_owner_is_told_onc
                 env.client, KPI_REPORT, ritual_id, "2026-10", wait=True, task_queue=task_queue
             )
             printed = capsys.readouterr().out
-            status_code = await main_async(
-                starter.commands(), ["status", workflow_id], on_server(env)
+            listed = await cli(env, capsys, "status", "--json")
+            status = await cli(env, capsys, "status", workflow_id)
+            document = await cli(env, capsys, "status", workflow_id, "--json")
+            held = hold_squad(ledger, fakes)
+            resolved = await cli(
+                env, capsys, "ledger", "resolve", workflow_id, "--resend", "--database-url", url
             )
-            status = capsys.readouterr().out
-            json_code = await main_async(
-                starter.commands(), ["status", workflow_id, "--json"], on_server(env)
-            )
-            document = capsys.readouterr().out
-        with ledger.engine.connect() as conn:
-            kinds = [row.message_kind for row in conn.execute(ledger.table.select()).all()]
+            handle = env.client.get_workflow_handle(workflow_id, result_type=KpiReportResult)
+            result = await handle.result()
+            step = await cli(env, capsys, "status", workflow_id)
+        kinds = [row.message_kind for row in ledger_rows(ledger)]
+        statuses = ledger.statuses(held)
     finally:
         ledger.close()
 
@@ -153,11 +231,22 @@ async def test_run_wait_and_status_say_needs_attention_and_the_owner_is_told_onc
         "with 'opsrhythm ledger unknown', then settle with "
         f"'opsrhythm ledger resolve {workflow_id} --mark-sent' (or --resend)"
     )
-    assert (EXIT_NEEDS_ATTENTION, 0, 0) == (code, status_code, json_code)
+    [run] = [r for r in json.loads(listed)["runs"] if r["workflow_id"] == workflow_id]
+    assert EXIT_NEEDS_ATTENTION == code
     assert "squad: 0 sent, 0 skipped, 0 failed, 2 outcome unknown via outbox" in printed
     assert settle in printed.splitlines()
+    assert f"{workflow_id} waits until " in printed and "to be settled" in printed
+    assert ("needs attention", 2) == (run["step"], run["unknown_outcomes"])
     assert settle == status.splitlines()[0]
     assert '"step": "needs attention"' in document and '"unknown_outcomes": 2' in document
+    assert [
+        f"{workflow_id}: 2 recipient(s) released to be sent again",
+        f"{workflow_id}: told the run: it sends the released recipients and finishes once no "
+        "outcome is unknown",
+    ] == resolved.splitlines()
+    assert (0, None, 2) == (result.unknown_outcomes, result.waiting_until, len(fakes.squad_sends))
+    assert f"{workflow_id}: done" == step.splitlines()[0]
+    assert {"failed"} == set(statuses.values())  # released: the fake's resend kept no ledger
 
     [notice] = read_outbox(outbox)
     text = body_text(notice)
@@ -167,12 +256,20 @@ async def test_run_wait_and_status_say_needs_attention_and_the_owner_is_told_onc
     )
     assert "squad: 2" in text and "opsrhythm ledger unknown" in text
     assert f"opsrhythm ledger resolve {workflow_id} --mark-sent" in text
-    assert 1 == len(kinds) and kinds[0].startswith("needs-attention-")
+    assert "waits until" in text
+    assert 1 == len([k for k in kinds if k.startswith("needs-attention-")])
 
 
-async def test_the_result_counts_unknown_outcomes(time_skipping_env: WorkflowEnvironment) -> None:
-    """The result carries the count (also in its JSON), and the owner's notice lists it per
-    audience with the workflow's own run id, so a re-run would tell the owner again."""
+def ledger_rows(ledger: SendLedger) -> list[Any]:
+    with ledger.engine.connect() as conn:
+        return list(conn.execute(ledger.table.select()).all())
+
+
+async def test_a_run_nobody_settles_completes_after_the_wait(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Unsettled, the run finishes SETTLE_WAIT after it began to wait, as needing attention,
+    with the count in its result (and its JSON); the owner was told once, with the run id."""
     env = time_skipping_env
     fakes = UnknownOutcomeFakes()
     task_queue = str(uuid.uuid4())
@@ -185,8 +282,69 @@ async def test_the_result_counts_unknown_outcomes(time_skipping_env: WorkflowEnv
             id=f"monthly-kpi-report-{uuid.uuid4()}",
             task_queue=task_queue,
         )
+        waiting = await waiting_result(handle)
         result = await handle.result()
+        described = await handle.describe()
     [notice] = fakes.attention
-    assert (2, 2) == (result.unknown_outcomes, result.model_dump()["unknown_outcomes"])
+    assert waiting.waiting_until is not None and described.close_time is not None
+    assert described.close_time >= waiting.waiting_until >= described.start_time + SETTLE_WAIT
+    assert (2, 2, None) == (
+        result.unknown_outcomes,
+        result.model_dump()["unknown_outcomes"],
+        result.waiting_until,
+    )
     assert [(IN_DOUBT, 2)] == [(a.audience_id, a.count) for a in notice.unknown]
     assert (handle.id, handle.result_run_id) == (notice.workflow_id, notice.run_id)
+
+
+async def test_each_signal_resends_only_what_is_still_unknown(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """A resend that leaves the squad in doubt keeps the run waiting; the next signal's resend
+    settles it: three squad sends with the same archived email, the owner told once."""
+    fakes = UnknownOutcomeFakes(unknown_sends=2)
+    workflow_id = f"monthly-kpi-report-{uuid.uuid4()}"
+    handle = await settled_on_the_second_signal(time_skipping_env, fakes, workflow_id)
+    result = await handle.result()
+    first, *again = fakes.squad_sends
+    assert (0, ["emma@acme.example", "farid@acme.example"], 1) == (
+        result.unknown_outcomes,
+        next(d.sent for d in result.deliveries if d.audience_id == IN_DOUBT),
+        len(fakes.attention),
+    )
+    assert [first, first] == again
+
+
+async def test_resend_is_refused_once_the_run_has_completed(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After the wait, nothing would send released recipients: `--resend` exits 1 in one line
+    and changes nothing; `--mark-sent` still records them as sent."""
+    env = time_skipping_env
+    fakes = UnknownOutcomeFakes()
+    task_queue = str(uuid.uuid4())
+    workflow_id = f"monthly-kpi-report-{uuid.uuid4()}"
+    async with Worker(
+        env.client, task_queue=task_queue, workflows=[KpiReportWorkflow], activities=fakes.all()
+    ):
+        await env.client.execute_workflow(
+            KpiReportWorkflow.run,
+            KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+    url = sqlite_url(tmp_path / "ledger.db")
+    ledger = SendLedger.from_url(url)
+    try:
+        held = hold_squad(ledger, fakes)
+        argv = ["ledger", "resolve", workflow_id, "--database-url", url]
+        refused = await main_async(starter.commands(), [*argv, "--resend"], on_server(env))
+        err = capsys.readouterr().err
+        before = set(ledger.statuses(held).values())
+        marked = await cli(env, capsys, *argv, "--mark-sent")
+        after = set(ledger.statuses(held).values())
+    finally:
+        ledger.close()
+    assert (1, 1, {"sending"}, {"sent"}) == (refused, len(err.splitlines()), before, after)
+    assert f"opsrhythm: refused: {workflow_id} completed at " in err and "--mark-sent" in err
+    assert f"{workflow_id}: 2 recipient(s) recorded as sent\n" == marked

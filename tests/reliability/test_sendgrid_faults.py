@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 import starter
 from opsrhythm.config import OpsRhythmConfig
+from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, start_run
@@ -31,6 +32,7 @@ from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
 from tests.databases import sqlite_url
 from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
 from tests.reliability.crowd import CROWD_DOMAIN, with_crowd
+from tests.test_cli_json import on_server
 from worker import build_worker
 from workflows.kpi_report import KpiReportWorkflow
 
@@ -168,7 +170,11 @@ async def test_every_recipient_is_emailed_once_and_counted_through_faults(
     assert unknown == {row["email"] for row in listed if row["workflow_id"] == workflow_id}
 
     # The fake's log is the provider's activity feed: the unknown ones did get it.
-    code = starter.main(["ledger", "resolve", workflow_id, "--mark-sent", "--database-url", url])
+    code = await main_async(
+        starter.commands(),
+        ["ledger", "resolve", workflow_id, "--mark-sent", "--database-url", url],
+        on_server(time_skipping_env),
+    )
     assert (0, Counter(sent=AUDIENCE)) == (code, ledger_statuses(url, workflow_id))
     requests = sendgrid.received
     sendgrid.faults(rate=0)
@@ -184,16 +190,12 @@ async def test_every_recipient_is_emailed_once_and_counted_through_faults(
 
 
 @pytest.mark.dev_server
-@pytest.mark.xfail(
-    strict=True,
-    reason="a run that needs attention has completed, and `opsrhythm run` refuses to start a "
-    "completed id again (ALLOW_DUPLICATE_FAILED_ONLY), so after `ledger resolve --resend` no "
-    "command sends the released recipients: they never get the report",
-)
 async def test_resend_after_a_lost_request_reaches_the_recipients(
     dev_server_env: WorkflowEnvironment, example_config: OpsRhythmConfig, tmp_path: Path
 ) -> None:
-    """A request SendGrid never got: `ledger resolve --resend`, then `opsrhythm run` emails them."""
+    """A request SendGrid never got: `run --wait` exits 3 while the run waits to be settled;
+    `ledger resolve --resend` tells the run, which emails them once (the same archived report,
+    no second gathering, no second owner notice); `run --wait` then joins it and exits 0."""
     ritual_id = f"faults-{uuid.uuid4().hex[:8]}"
     crowd = with_crowd(example_config, {"crowd-solo": 3})
     config = crowd.model_copy(
@@ -218,16 +220,40 @@ async def test_resend_after_a_lost_request_reaches_the_recipients(
                     task_queue=task_queue,
                 )
                 first = await run()
-                resolved = starter.main(
-                    ["ledger", "resolve", f"{ritual_id}-2026-10", "--resend", "--database-url", url]
+                resolved = await main_async(
+                    starter.commands(),
+                    [
+                        "ledger",
+                        "resolve",
+                        f"{ritual_id}-2026-10",
+                        "--resend",
+                        "--database-url",
+                        url,
+                    ],
+                    on_server(dev_server_env),
                 )
                 again = await run()
+            history = await dev_server_env.client.get_workflow_handle(
+                f"{ritual_id}-2026-10"
+            ).fetch_history()
         finally:
             ledger.close()
-        delivered, _ = crowd_deliveries(sendgrid)
-    assert (EXIT_NEEDS_ATTENTION, 0, 0, (3, {1})) == (
+        delivered, owner_mail = crowd_deliveries(sendgrid)
+    activities = Counter(
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    )
+    assert (EXIT_NEEDS_ATTENTION, 0, 0, (3, {1}), [1]) == (
         first,
         resolved,
         again,
         (len(delivered), set(delivered.values())),
+        list(owner_mail.values()),
+    )
+    assert (len(config.sources), 1, 2, 1) == (
+        activities["gather_source"],
+        activities["render_report"],
+        activities["send_email"],
+        activities["send_needs_attention_notice"],
     )

@@ -52,7 +52,10 @@ from opsrhythm.rituals.feedback.workflow_models import (
 )
 from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from tests.conftest import EXAMPLE_CONFIG
-from tests.reliability.test_needs_attention import UnknownOutcomeFakes
+from tests.reliability.test_needs_attention import (
+    UnknownOutcomeFakes,
+    settled_on_the_second_signal,
+)
 from tests.workflows.approval_fakes import (
     DEV,
     GRACE,
@@ -140,22 +143,11 @@ async def kpi_report_escalated(servers: Servers, workflow_id: str) -> WorkflowHi
 
 async def kpi_report_needs_attention(servers: Servers, workflow_id: str) -> WorkflowHistory:
     """The report without approval whose squad email ends with an unknown outcome: the
-    needs-attention patch marker, then the owner's notice."""
-    env = servers.time_skipping
-    task_queue = str(uuid.uuid4())
-    async with Worker(
-        env.client,
-        task_queue=task_queue,
-        workflows=[KpiReportWorkflow],
-        activities=UnknownOutcomeFakes().all(),
-    ):
-        handle = await env.client.start_workflow(
-            KpiReportWorkflow.run,
-            KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
-            id=workflow_id,
-            task_queue=task_queue,
-        )
-        await handle.result()
+    needs-attention patch marker, the owner's notice, the wait (its timer) cut short by the
+    ``outcomes_settled`` signal, a resend still in doubt, a second signal and a resend that
+    settles it."""
+    fakes = UnknownOutcomeFakes(unknown_sends=2)
+    handle = await settled_on_the_second_signal(servers.time_skipping, fakes, workflow_id)
     return await handle.fetch_history()
 
 

@@ -1,11 +1,13 @@
 """What an owner notice says, wherever it goes: the email, its ledger key, the webhook's line.
 
 A notice goes once per run (workflow id and Temporal run id), so a second failed run of the
-same period tells the owner again; a report goes once per period and recipient, ever.
+same period tells the owner again; so does an approval request (``workflows/approval_mail``);
+a report goes once per period and recipient, ever.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from opsrhythm.platform.mail.contract import MessageTags
@@ -53,6 +55,7 @@ def render_needs_attention_notice(
         "total": sum(audience.count for audience in notice.unknown),
         "organization": "OpsRhythm",
         "ritual_name": notice.ritual_name,
+        "waiting_until": _utc(notice.waiting_until),
     }
     return RenderedEmail(
         subject=f"Needs attention: {notice.ritual_name} for {period_label}",
@@ -78,7 +81,13 @@ def webhook_text(notice: OwnerNoticeInput, email_error: str) -> str:
             f"List them: {notice.list_command}",
             f"Settle them: {notice.resolve_command} (or --resend)",
         ]
+        if notice.waiting_until is not None:
+            lines.append(f"The run waits for that until {_utc(notice.waiting_until)}.")
     lines.append(
         f"(workflow {notice.workflow_id}; the email to {notice.owner.name} failed: {email_error})"
     )
     return "\n".join(lines)
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

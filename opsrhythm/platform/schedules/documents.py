@@ -106,6 +106,7 @@ def running(rituals: list[RunningRitual]) -> dict[str, Any]:
                 "step": run.step,
                 "started_at": utc_iso(run.started_at),
                 "started_by": run.started_by,
+                "unknown_outcomes": run.unknown_outcomes,
             }
             for run in rituals
         ]

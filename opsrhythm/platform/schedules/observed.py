@@ -69,6 +69,8 @@ class RunningRitual:
     started_at: datetime
     started_by: str
     """``schedule`` or ``manual``."""
+    unknown_outcomes: int = 0
+    """Recipients in doubt, as its ``status`` query says: above 0 the run needs attention."""
 
 
 async def observe(
@@ -134,6 +136,7 @@ async def running_rituals(client: Client) -> list[RunningRitual]:
                 step=str(answer["step"]) if "step" in answer else None,
                 started_at=execution.start_time,
                 started_by="schedule" if scheduled else "manual",
+                unknown_outcomes=int(str(answer.get("unknown_outcomes") or 0)),
             )
         )
     return found

@@ -185,8 +185,16 @@ def print_status(running: list[RunningRitual], out: Console) -> None:
             run.workflow_id,
             run.ritual_id,
             run.period,
-            run.step or "no answer (is a worker running?)",
+            _step(run),
             utc(run.started_at),
             run.started_by,
         )
     out.print(table)
+
+
+def _step(run: RunningRitual) -> str:
+    if run.step is None:
+        return "no answer (is a worker running?)"
+    if run.unknown_outcomes:
+        return f"{run.step}: {run.unknown_outcomes} unknown (opsrhythm ledger unknown)"
+    return run.step

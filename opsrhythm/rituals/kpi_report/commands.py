@@ -18,6 +18,7 @@ from opsrhythm.platform.mail.transport import outbox_dir_from_environment
 from opsrhythm.platform.periods import IsoWeek, Month, Quarter
 from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, needs_attention_line, start_run
 from opsrhythm.platform.temporal_runtime import WorkerFactory, embedded_server
+from opsrhythm.platform.terminal import utc_iso
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from opsrhythm.rituals.kpi_report.models import KpiReportResult
 
@@ -74,6 +75,11 @@ def print_result(result: object) -> int:
     if not result.unknown_outcomes:
         return 0
     print(needs_attention_line(result.workflow_id, result.unknown_outcomes))
+    if result.waiting_until is not None:
+        print(
+            f"{result.workflow_id} waits until {utc_iso(result.waiting_until)} to be settled: "
+            "it then sends whoever is released and finishes once no outcome is unknown"
+        )
     return EXIT_NEEDS_ATTENTION
 
 

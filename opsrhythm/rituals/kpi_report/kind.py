@@ -11,5 +11,6 @@ KPI_REPORT = PeriodicKind(
     worker="opsrhythm.rituals.kpi_report.worker:worker_parts",
     commands="opsrhythm.rituals.kpi_report.cli:COMMANDS",
     show_result="opsrhythm.rituals.kpi_report.commands:print_result",
+    settles_outcomes=True,
     config_model="opsrhythm.rituals.kpi_report.config:KpiReportRitual",
 )

@@ -5,6 +5,7 @@ They carry ids, periods and figures, never secrets or rendered documents.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
@@ -143,6 +144,10 @@ class KpiReportResult(BaseModel):
     kpis_without_data: list[str] = Field(default_factory=list)
     approval: ApprovalResult | None = Field(
         default=None, description="How the sign-off ended; rejected means nothing was sent."
+    )
+    waiting_until: datetime | None = Field(
+        default=None,
+        description="Set while the run waits to be settled: when it stops waiting (UTC).",
     )
 
     @computed_field  # type: ignore[prop-decorator]
