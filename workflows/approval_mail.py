@@ -2,7 +2,9 @@
 
 Rendering (and signing the links) happens in an activity, in the worker; sending goes through
 the ordinary ``send_email`` activity and its ledger, with click tracking off so the provider
-never rewrites the signed links. Deterministic code only.
+never rewrites the signed links. Each email goes once per run: its ledger key holds the run id,
+as an owner notice's does, so the re-run of a failed period asks its approvers again.
+Deterministic code only.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ APPROVAL_AUDIENCE = "approval"
 
 
 async def email_approvers(input: ApprovalEmailInput, label: str) -> None:
-    """Each recipient's own email (their own links); ``label`` keeps ledger keys apart."""
+    """Each recipient's own email (their own links); ``label`` keeps ledger keys apart within
+    the run."""
     if not input.recipients:
         return
     emails = await RENDER_APPROVAL_EMAILS.execute(
@@ -72,13 +75,14 @@ async def notify_owner(notice: ApprovalNoticeInput) -> None:
 async def send(
     context: ApprovalContext, path: str, recipient: Contact, kind: str
 ) -> DeliveryResult:
+    """``kind`` plus this run's id is the ledger's message key: once per run, not per id."""
     return await SEND_EMAIL.execute(
         SendEmailInput(
             workflow_id=context.workflow_id,
             ritual_id=context.ritual_id,
             period=context.period,
             audience_id=APPROVAL_AUDIENCE,
-            message_kind=kind,
+            message_kind=f"{kind}-{workflow.info().run_id}",
             message_path=path,
             recipients=[Recipient(name=recipient.name, email=recipient.email)],
             disable_click_tracking=True,

@@ -129,13 +129,14 @@ async def test_escalation_unanswered_rejects(time_skipping_env: WorkflowEnvironm
 async def test_approval_emails_use_the_ledger_path_without_click_tracking(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
-    """Requests go through send_email, one ledger key per round and kind, click tracking off."""
+    """Requests go through send_email, one ledger key per run, round and kind, click tracking
+    off."""
     fakes = ApprovalFakes(approval(approvers=[DEV, GRACE]))
     async with running_report(time_skipping_env.client, fakes) as handle:
         await approval_state(handle)
         await decide(handle, DEV)
         await handle.result()
     approval_sends = [s for s in fakes.sent if s.audience_id == "approval"]
-    assert [("approval-request-r1", True)] * 2 == [
+    assert [(f"approval-request-r1-{handle.result_run_id}", True)] * 2 == [
         (s.message_kind, s.disable_click_tracking) for s in approval_sends
     ]
