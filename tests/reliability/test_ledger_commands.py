@@ -1,16 +1,28 @@
-"""`opsrhythm ledger unknown` and `ledger resolve` on SQLite and PostgreSQL."""
+"""`opsrhythm ledger unknown` and `ledger resolve` on SQLite and PostgreSQL, and how `resolve`
+treats the runs a Temporal server holds."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 
 import starter
+from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.ledger import MessageKey, SendLedger
+from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID, SlaWatchInput
+from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from tests.databases import postgres_schema, sqlite_url
+from tests.test_cli_json import on_server
+from workflows.feedback_sla import FeedbackSlaWorkflow
+from workflows.kpi_report import KpiReportWorkflow
 
 RUN = "monthly-kpi-report-2026-10"
 OTHER = "monthly-kpi-report-2026-11"
@@ -122,3 +134,52 @@ def test_resolve_needs_resend_or_mark_sent(url: str, capsys: pytest.CaptureFixtu
         ledger_command(url, "resolve", RUN, "--resend", "--mark-sent"),
     )
     assert ((2, 2), ["sending"] * 3) == (codes, statuses(url))
+
+
+@pytest.mark.parametrize(
+    ("workflow", "argument", "terminated"),
+    [
+        (FeedbackSlaWorkflow.run, SlaWatchInput(), False),
+        (KpiReportWorkflow.run, KpiReportInput(ritual_id="monthly-kpi-report"), True),
+    ],
+    ids=["sla-watcher-running", "report-terminated"],
+)
+async def test_resend_on_a_server_leaves_other_runs_to_send_as_before(
+    time_skipping_env: WorkflowEnvironment,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    workflow: Any,
+    argument: Any,
+    terminated: bool,
+) -> None:
+    """The SLA watcher (its next sweep sends released rows) and a report run that did not
+    complete (a re-run does) are not runs waiting to be settled: --resend releases their rows
+    and tells no run, in one line."""
+    env = time_skipping_env
+    workflow_id = f"{SLA_WATCH_ID}-{uuid.uuid4().hex[:8]}"
+    url = sqlite_url(tmp_path / "ledger.db")
+    ledger = SendLedger.from_url(url)
+    ledger.claim([key("ann@acme.test", workflow_id)])
+    ledger.close()
+    # No worker polls this queue: the server alone knows the run and its type.
+    handle = await env.client.start_workflow(
+        workflow, argument, id=workflow_id, task_queue=str(uuid.uuid4())
+    )
+    if terminated:
+        await handle.terminate("a failed run")
+    argv = ["ledger", "resolve", workflow_id, "--resend", "--database-url", url]
+    try:
+        code = await main_async(starter.commands(), argv, on_server(env))
+    finally:
+        with contextlib.suppress(RPCError):
+            await handle.terminate("done")
+    ledger = SendLedger.from_url(url)
+    try:
+        released = ledger.statuses([key("ann@acme.test", workflow_id)])
+    finally:
+        ledger.close()
+    assert (0, [f"{workflow_id}: 1 recipient(s) released to be sent again"], ["failed"]) == (
+        code,
+        capsys.readouterr().out.splitlines(),
+        list(released.values()),
+    )
