@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 SETTLE_WAIT = timedelta(days=7)
-"""How long a run waits to be settled: a week of an operator's attention, well under a month."""
+"""How long a run waits to be settled: a week of an operator's attention. Keep it well under
+the shortest period of a kind that settles (a month): a scheduled run's wrapper waits for its
+report, and the schedule's default overlap policy (skip) would drop the next fire meanwhile."""
 
 
 class Settling:
