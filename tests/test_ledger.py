@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from opsrhythm.platform.ledger import (
     DATABASE_URL_ENV,
@@ -118,6 +119,50 @@ def test_racing_workers_each_claim_a_key_at_most_once(ledger: SendLedger) -> Non
         thread.join()
     handed_out = [key for claim in claims for key in claim.claimed]
     assert sorted(wanted, key=str) == sorted(handed_out, key=str)
+
+
+def test_racing_workers_split_released_keys_too(ledger: SendLedger) -> None:
+    """Claimers racing over failed and new keys at once still hand each key out exactly once."""
+    wanted = keys(300)
+    ledger.claim(wanted[:150])
+    ledger.release(wanted[:150], "SendGrid server error (500)")
+    start = threading.Barrier(4)
+    claims: list[Claim] = []
+
+    def worker() -> None:
+        start.wait()
+        claims.append(ledger.claim(wanted))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    handed_out = [key for claim in claims for key in claim.claimed]
+    assert sorted(wanted, key=str) == sorted(handed_out, key=str)
+
+
+def test_a_batch_costs_the_same_few_statements_whatever_its_size(ledger: SendLedger) -> None:
+    """1,500 keys in every state: one statement claims, one more says why the rest were not
+    claimed, one marks sent; no per-key statements or IN-list chunks."""
+    wanted = keys(1500)
+    ledger.claim(wanted[:1200])
+    ledger.mark_sent(wanted[:400])
+    ledger.release(wanted[400:800], "SendGrid server error (500)")
+    statements: list[str] = []
+    sa.event.listen(
+        ledger.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+    )
+    claim = ledger.claim(wanted, transport="sendgrid")
+    claiming = len(statements)
+    ledger.mark_sent(claim.claimed)
+    assert (wanted[400:800] + wanted[1200:], wanted[:400], wanted[800:1200], 2, 3) == (
+        claim.claimed,
+        claim.already_sent,
+        [key for key, _ in claim.in_flight],
+        claiming,
+        len(statements),
+    ), statements
 
 
 def test_unknown_lists_only_rows_left_sending(ledger: SendLedger) -> None:
