@@ -38,6 +38,23 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SendLedge
         ledger.close()
 
 
+def race(ledger: SendLedger, wanted: list[MessageKey], workers: int = 4) -> list[Claim]:
+    """What each of ``workers`` threads got claiming ``wanted`` at the same moment."""
+    start = threading.Barrier(workers)
+    claims: list[Claim] = []
+
+    def worker() -> None:
+        start.wait()
+        claims.append(ledger.claim(wanted))
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return claims
+
+
 def test_new_keys_are_claimed(ledger: SendLedger) -> None:
     """Keys never seen before are handed to the caller."""
     wanted = keys(3)
@@ -105,19 +122,7 @@ def test_other_workflow_runs_are_separate_keys(ledger: SendLedger) -> None:
 def test_racing_workers_each_claim_a_key_at_most_once(ledger: SendLedger) -> None:
     """Four workers claiming the same keys at once split them with no key handed out twice."""
     wanted = keys(300)
-    start = threading.Barrier(4)
-    claims: list[Claim] = []
-
-    def worker() -> None:
-        start.wait()
-        claims.append(ledger.claim(wanted))
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    handed_out = [key for claim in claims for key in claim.claimed]
+    handed_out = [key for claim in race(ledger, wanted) for key in claim.claimed]
     assert sorted(wanted, key=str) == sorted(handed_out, key=str)
 
 
@@ -126,19 +131,7 @@ def test_racing_workers_split_released_keys_too(ledger: SendLedger) -> None:
     wanted = keys(300)
     ledger.claim(wanted[:150])
     ledger.release(wanted[:150], "SendGrid server error (500)")
-    start = threading.Barrier(4)
-    claims: list[Claim] = []
-
-    def worker() -> None:
-        start.wait()
-        claims.append(ledger.claim(wanted))
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    handed_out = [key for claim in claims for key in claim.claimed]
+    handed_out = [key for claim in race(ledger, wanted) for key in claim.claimed]
     assert sorted(wanted, key=str) == sorted(handed_out, key=str)
 
 
