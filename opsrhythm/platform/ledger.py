@@ -39,6 +39,8 @@ Status = Literal["sending", "sent", "failed"]
 _DETAIL_LIMIT = 1000
 _KEY_COLUMNS = ("workflow_id", "audience_id", "message_kind", "email")
 _ORDER = attrgetter(*_KEY_COLUMNS)
+Group = tuple[str, str, str]
+"""A message's keys share these: workflow id, audience id, message kind."""
 
 
 @dataclass(frozen=True)
@@ -252,9 +254,6 @@ class SendLedger:
             t.c.audience_id == audience_id,
             t.c.message_kind == message_kind,
         )
-
-
-Group = tuple[str, str, str]
 
 
 def _email_set(dialect: str, emails: list[str]) -> sa.Select[tuple[str]]:
