@@ -63,10 +63,13 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         f"  after settling: made {after.made}, duplicated {after.duplicated}, "
         f"missing {after.missing}"
     )
-    if settlement.rerun_output:
-        print(f"  re-run after --resend: {settlement.rerun_output.splitlines()[0]}")
+    print(
+        f"  run --wait before settling: exit {outcome.report_code}; run ended after settling: "
+        f"{settlement.closed}; run --wait after: {settlement.rerun_output.splitlines()[0]}"
+    )
     print(
         f"feedback: expected {expected}, stored {stored}, doubled {doubled}; import: "
+        f"exit {outcome.import_code}, "
         f"{outcome.import_output.splitlines()[-1] if outcome.import_output else '-'}"
     )
     print(f"wall time {wall:.1f} s")
@@ -86,9 +89,12 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "unknown_marked_sent": settlement.marked_sent,
         "unknown_resent": settlement.resent,
         "unknown_ambiguous": len(settlement.ambiguous),
+        "report_wait_exit_before_settling": outcome.report_code,
+        "report_ended_after_settling": settlement.closed,
         "deliveries_made_after_settling": after.made,
         "deliveries_duplicated_after_settling": after.duplicated,
         "deliveries_missing_after_settling": after.missing,
+        "feedback_import_exit": outcome.import_code,
         "feedback_expected": expected,
         "feedback_stored": stored,
         "feedback_doubled": doubled,

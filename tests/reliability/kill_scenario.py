@@ -141,6 +141,9 @@ class Scenario:
         kills_done.set()
         code, out, err = await command
         self.outcome.import_code, self.outcome.import_output = code, (out + err).strip()
+        # The command can give up while the import goes on (see test_worker_kills): count after
+        # the import itself has ended.
+        await self._until(functools.partial(self._closed, self.import_id), "the import to end")
 
     async def _timed(self, workflow_id: str, activity: str, point: KillPoint) -> None:
         async def started() -> bool:

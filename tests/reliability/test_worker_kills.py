@@ -10,15 +10,21 @@ it. The import overlaps the report, so their heartbeat timeouts (20 s and 15 s) 
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import pytest_asyncio
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from opsrhythm.platform.ledger_keys import MessageKey
+from opsrhythm.rituals.feedback.temporal_import import run_import
+from opsrhythm.rituals.feedback.workflow_models import ImportCounts
 from tests.reliability import kill_scenario
 from tests.reliability.kill_counts import Deliveries, Settlement, deliveries, settle
 from tests.reliability.kill_plan import KillPoint, report_send
@@ -109,3 +115,41 @@ async def test_the_report_needs_attention_until_settled(killed: KilledRun) -> No
 async def test_no_feedback_item_is_lost_or_doubled(killed: KilledRun) -> None:
     """Every row of the file is stored once, with one 'routed' event."""
     assert (FEEDBACK_ITEMS, FEEDBACK_ITEMS, 0) == killed.feedback
+
+
+class ImportWithoutWorker:
+    """A client whose import finishes after a moment, and whose progress query is refused as
+    the server refuses it about 30 s after the worker died (measured with the real worker)."""
+
+    async def start_workflow(self, *args: Any, **kwargs: Any) -> ImportWithoutWorker:
+        return self
+
+    async def result(self) -> ImportCounts:
+        await asyncio.sleep(1)
+        return ImportCounts(rows=3, imported=3)
+
+    async def query(self, *args: Any, **kwargs: Any) -> object:
+        raise RPCError(
+            "no poller seen for task queue recently, worker may be down",
+            RPCStatusCode.FAILED_PRECONDITION,
+            b"",
+        )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="opsrhythm/rituals/feedback/temporal_import.py run_import: the progress query's "
+    "RPCError escapes, so with the worker down ~30 s (killed, or between restarts) `feedback "
+    "import` exits 1 ('the Temporal server refused: no poller seen for task queue recently' or "
+    "'Timeout expired', both seen in bench.kill_soak) while the import goes on; fix: query with "
+    "an rpc_timeout and skip that progress update on RPCError/WorkflowQueryFailedError",
+)
+async def test_a_refused_progress_query_does_not_end_the_wait_for_the_import(
+    tmp_path: Path,
+) -> None:
+    """The import's result is awaited through a progress query the server refuses."""
+    source = tmp_path / "feedback.csv"
+    source.write_text("text,submitter\nSlow export,a@b.test\n")
+    client = cast(Client, ImportWithoutWorker())
+    counts = await run_import(client, source, lambda done, total: None, watch_sla=False)
+    assert ImportCounts(rows=3, imported=3) == counts
