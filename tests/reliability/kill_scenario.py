@@ -107,11 +107,12 @@ class Scenario:
             await self._timed(REPORT_ID, ACTIVITY[point.target], point)
         for point, hold in asks:
             await self._kill_when_held(point, hold)
+        await self._until(self._awaiting_approval, "the report to await approval")
+        # Only a decision moves it on: no need to ask again after a kill (and a query would wait
+        # for the dead worker's sticky queue to time out).
         for point in (p for p in points if p.target == "awaiting-approval"):
-            await self._until(self._awaiting_approval, "the report to await approval")
             await asyncio.sleep(point.delay)
             await self.kill(point)
-        await self._until(self._awaiting_approval, "the report to await approval")
         waiting.set()
         await approve_when.wait()
         report_sends = [p for p in sends if p.target == "report-send"]

@@ -60,7 +60,7 @@ def message_kind(sent: str) -> str:
     return RUN_SUFFIX.sub("", sent)
 
 
-def write_config(path: Path, recipients: int) -> None:
+def write_config(path: Path, recipients: int, *, slow_gather: bool = True) -> None:
     config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     for source in config["sources"]:  # relative to the example's folder, not the copy's
         if "url" in source:
@@ -75,16 +75,17 @@ def write_config(path: Path, recipients: int) -> None:
     config["audiences"].append({"id": "everyone", "name": "Everyone", "members": members})
     for kpi in config["kpis"]:
         kpi["audiences"].append("everyone")
-    config["kpis"].append(
-        {
-            "id": "rows-scanned",
-            "name": "Rows scanned",
-            "owner": "kenji",
-            "source": "warehouse",
-            "query": SLOW_KPI_QUERY,
-            "audiences": ["leadership"],
-        }
-    )
+    if slow_gather:
+        config["kpis"].append(
+            {
+                "id": "rows-scanned",
+                "name": "Rows scanned",
+                "owner": "kenji",
+                "source": "warehouse",
+                "query": SLOW_KPI_QUERY,
+                "audiences": ["leadership"],
+            }
+        )
     ritual = config["rituals"][0]
     ritual.pop("schedule")
     ritual["audiences"].append("everyone")
@@ -192,10 +193,13 @@ class World:
 
 
 @contextmanager
-def world(folder: Path, *, recipients: int, feedback_items: int, seed: int) -> Iterator[World]:
-    """Files written, server and fake SendGrid up, the worker polling; all stopped on exit."""
+def world(
+    folder: Path, *, recipients: int, feedback_items: int, seed: int, slow_gather: bool = True
+) -> Iterator[World]:
+    """Files written, server and fake SendGrid up, the worker polling; all stopped on exit.
+    ``slow_gather`` adds the slow KPI, for kills inside gather."""
     config, feedback = folder / "opsrhythm.yaml", folder / "feedback.csv"
-    write_config(config, recipients)
+    write_config(config, recipients, slow_gather=slow_gather)
     write_feedback(feedback, feedback_items, seed)
     database_url = sqlite_url(folder / "opsrhythm.db")
     with ExitStack() as stack:

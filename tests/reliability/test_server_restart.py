@@ -43,7 +43,7 @@ async def test_a_report_survives_two_server_restarts_with_the_worker_running(
     tmp_path: Path,
 ) -> None:
     """Restarted while awaiting approval and mid-send: completed, each recipient once."""
-    with world(tmp_path, recipients=2100, feedback_items=1, seed=0) as w:
+    with world(tmp_path, recipients=2100, feedback_items=1, seed=0, slow_gather=False) as w:
         assert 0 == (await w.cli("run", RITUAL, "--period", PERIOD))[0]
         await awaiting_approval(w)
         await restart_server(w)

@@ -58,7 +58,9 @@ class KilledRun:
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def killed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[KilledRun]:
     folder: Path = tmp_path_factory.mktemp("worker-kills")
-    with world(folder, recipients=RECIPIENTS, feedback_items=FEEDBACK_ITEMS, seed=SEED) as w:
+    with world(
+        folder, recipients=RECIPIENTS, feedback_items=FEEDBACK_ITEMS, seed=SEED, slow_gather=False
+    ) as w:
         outcome = await kill_scenario.run(w, points(SEED), overlap=True)
         before = deliveries(w)
         settlement = await settle(w)
