@@ -138,14 +138,6 @@ class ImportWithoutWorker:
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="opsrhythm/rituals/feedback/temporal_import.py run_import: the progress query's "
-    "RPCError escapes, so with the worker down ~30 s (killed, or between restarts) `feedback "
-    "import` exits 1 ('the Temporal server refused: no poller seen for task queue recently' or "
-    "'Timeout expired', both seen in bench.kill_soak) while the import goes on; fix: query with "
-    "an rpc_timeout and skip that progress update on RPCError/WorkflowQueryFailedError",
-)
 async def test_a_refused_progress_query_does_not_end_the_wait_for_the_import(
     tmp_path: Path,
 ) -> None:

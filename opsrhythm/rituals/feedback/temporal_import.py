@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowFailureError, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError
 
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.temporal_runtime import (
@@ -32,6 +34,7 @@ from opsrhythm.rituals.feedback.workflow_models import (
 
 Progress = Callable[[int, int], None]
 POLL_SECONDS = 0.25
+QUERY_TIMEOUT = timedelta(seconds=5)
 
 
 class ImportFailed(Exception):
@@ -73,7 +76,14 @@ async def run_import(
     while not result.done():
         await asyncio.wait([result], timeout=POLL_SECONDS)
         if not result.done():
-            progress = await handle.query(FeedbackTriageWorkflow.progress)
+            try:
+                progress = await handle.query(
+                    FeedbackTriageWorkflow.progress, rpc_timeout=QUERY_TIMEOUT
+                )
+            except (RPCError, WorkflowQueryFailedError):
+                # No worker to answer (killed, restarting): the import goes on without it, and
+                # only the result says how it ended.
+                continue
             on_progress(progress.done, progress.total)
     try:
         counts = result.result()
@@ -110,8 +120,6 @@ async def wake_for_replies() -> str:
 
     Says when the submitters will hear. The resolution is stored whatever happens here.
     """
-    from temporalio.service import RPCError
-
     from opsrhythm.platform.temporal_runtime import TemporalUnavailable, configured_address
 
     if configured_address() is None:
