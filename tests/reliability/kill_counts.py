@@ -26,6 +26,7 @@ SETTLED_SECONDS = 90.0
 class Settlement:
     unknown: list[MessageKey] = field(default_factory=list)
     marked_sent: int = 0
+    """Unknown rows (recipient and message) settled as sent; ``resent``: released to resend."""
     resent: int = 0
     ambiguous: list[str] = field(default_factory=list)
     """Emails with unknown rows both delivered and not in one run: ``resolve --email`` cannot
@@ -61,8 +62,12 @@ async def settle(world: World) -> Settlement:
             emails = sorted(split[was_delivered] - both)
             if emails:
                 await _resolve(world, workflow_id, emails, flag)
-        settlement.marked_sent += len(split[True] - both)
-        settlement.resent += len(split[False] - both)
+    for key in settlement.unknown:
+        if key.email not in settlement.ambiguous:
+            if delivered[key] > 0:
+                settlement.marked_sent += 1
+            else:
+                settlement.resent += 1
     settlement.closed = await _closed(world)
     code, out, err = await world.cli("run", RITUAL, "--period", PERIOD, "--wait")
     settlement.rerun_output = f"exit {code}: {(out + err).strip()}"
