@@ -121,7 +121,7 @@ class Scenario:
         await self._cli("approve", REPORT_ID, "--as", APPROVERS["dev"])
         for index, point in enumerate(report_sends):
             await self._kill_when_held(point, armed.get(index) or self._arm(point))
-        # Exit 3: completed, but some outcomes are unknown and need settling.
+        # Exit 3 when some outcomes are unknown: the run needs attention until they are settled.
         code, out, err = await self.world.cli("run", RITUAL, "--period", PERIOD, "--wait")
         self.outcome.report_code, self.outcome.report_output = code, (out + err).strip()
 
