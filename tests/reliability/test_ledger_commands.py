@@ -144,8 +144,9 @@ def test_resolve_needs_resend_or_mark_sent(url: str, capsys: pytest.CaptureFixtu
     ],
     ids=["sla-watcher-running", "report-terminated"],
 )
+@pytest.mark.dev_server
 async def test_resend_on_a_server_leaves_other_runs_to_send_as_before(
-    time_skipping_env: WorkflowEnvironment,
+    dev_server_env: WorkflowEnvironment,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     workflow: Any,
@@ -155,7 +156,9 @@ async def test_resend_on_a_server_leaves_other_runs_to_send_as_before(
     """The SLA watcher (its next sweep sends released rows) and a report run that did not
     complete (a re-run does) are not runs waiting to be settled: --resend releases their rows
     and tells no run, in one line."""
-    env = time_skipping_env
+    # The dev server: on the time-skipping one, a workflow task nobody polls (even once
+    # terminated) stops time skipping for every later test.
+    env = dev_server_env
     workflow_id = f"{SLA_WATCH_ID}-{uuid.uuid4().hex[:8]}"
     url = sqlite_url(tmp_path / "ledger.db")
     ledger = SendLedger.from_url(url)
