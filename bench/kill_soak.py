@@ -89,6 +89,7 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "unknown_marked_sent": settlement.marked_sent,
         "unknown_resent": settlement.resent,
         "unknown_ambiguous": len(settlement.ambiguous),
+        "resolve_refused": settlement.refused,
         "report_wait_exit_before_settling": outcome.report_code,
         "report_ended_after_settling": settlement.closed,
         "deliveries_made_after_settling": after.made,

@@ -31,6 +31,8 @@ class Settlement:
     ambiguous: list[str] = field(default_factory=list)
     """Emails with unknown rows both delivered and not in one run: ``resolve --email`` cannot
     tell their rows apart, so these were left alone."""
+    refused: list[str] = field(default_factory=list)
+    """``ledger resolve`` refusals, e.g. --resend once the run has ended."""
     closed: bool = False
     """The report run had ended (or ended within SETTLED_SECONDS) after settling."""
     rerun_output: str = ""
@@ -61,7 +63,8 @@ async def settle(world: World) -> Settlement:
         for was_delivered, flag in ((True, "--mark-sent"), (False, "--resend")):
             emails = sorted(split[was_delivered] - both)
             if emails:
-                await _resolve(world, workflow_id, emails, flag)
+                refusal = await _resolve(world, workflow_id, emails, flag)
+                settlement.refused += [f"{flag} {len(emails)}: {refusal}"] if refusal else []
     for key in settlement.unknown:
         if key.email not in settlement.ambiguous:
             if delivered[key] > 0:
@@ -85,10 +88,12 @@ async def _closed(world: World) -> bool:
     return False
 
 
-async def _resolve(world: World, workflow_id: str, emails: list[str], flag: str) -> None:
+async def _resolve(world: World, workflow_id: str, emails: list[str], flag: str) -> str:
+    """'' when settled, else the command's one-line refusal (exit 1), kept as a finding."""
     code, _, err = await world.cli("ledger", "resolve", workflow_id, flag, "--email", *emails)
-    if code != 0:
+    if code not in (0, 1):
         raise RuntimeError(f"opsrhythm ledger resolve {workflow_id} {flag} exited {code}: {err}")
+    return err.strip() if code else ""
 
 
 @dataclass(frozen=True)
