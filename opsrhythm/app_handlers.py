@@ -91,6 +91,7 @@ async def web(args: argparse.Namespace, context: CliContext) -> int:
     from opsrhythm.config_loader import CONFIG_ENV
     from opsrhythm.platform.approvals.links import SECRET_ENV, signer_from_environment
     from opsrhythm.platform.db.startup import startup_check
+    from opsrhythm.platform.run_handlers import refuse_the_implicit_database
     from opsrhythm.web import serve
 
     signer = signer_from_environment()
@@ -100,6 +101,9 @@ async def web(args: argparse.Namespace, context: CliContext) -> int:
     config = context.config(args, check_calendars=True) if use_config else None
     if signer is None:
         raise UsageError(f"set {SECRET_ENV} (the same value as the worker's)")
+    refuse_the_implicit_database(
+        "web", "the pages would record approvals and feedback where no worker looks"
+    )
     startup_check()  # an old schema is refused now, in one line, not on the first click
     client = await context.connect()
     return await serve(client, signer, config, host=args.host, port=args.port)

@@ -166,7 +166,7 @@ async def worker(args: argparse.Namespace, context: CliContext) -> int:
     from opsrhythm.platform.db.startup import startup_check
 
     config = context.config(args)
-    _refuse_the_implicit_database()
+    refuse_the_implicit_database("worker", "a worker started elsewhere would send emails again")
     startup_check()  # an old schema is refused now, in one line, not at the first activity
     client = await context.connect()
     address = client.service_client.config.target_host
@@ -175,17 +175,16 @@ async def worker(args: argparse.Namespace, context: CliContext) -> int:
     return 0
 
 
-def _refuse_the_implicit_database() -> None:
-    """A worker always serves a Temporal server it did not start, where runs outlive it: a
-    ledger in ./.opsrhythm would be another ledger after a restart from another directory (or
-    on another host), and every email in flight would go out twice. ``run --wait`` and ``demo``
-    without TEMPORAL_ADDRESS start their own server and die with it, so they keep the default."""
+def refuse_the_implicit_database(command: str, why: str) -> None:
+    """A worker, or the web pages, always serve a Temporal server they did not start, where
+    runs outlive them: a database in ./.opsrhythm would be another database after a restart
+    from another directory (or on another host). ``run --wait`` and ``demo`` without
+    TEMPORAL_ADDRESS start their own server and die with it, so they keep the default."""
     if configured_database_url() is None:
         raise UsageError(
-            f"worker: set {DATABASE_URL_ENV} (a PostgreSQL URL, or an absolute SQLite path such "
-            f"as {embedded_database_url()}): the default ./.opsrhythm/opsrhythm.db depends on "
-            "the directory the worker starts in, so a worker started elsewhere would send "
-            "emails again"
+            f"{command}: set {DATABASE_URL_ENV} (a PostgreSQL URL, or an absolute SQLite path "
+            f"such as {embedded_database_url()}): the default ./.opsrhythm/opsrhythm.db depends "
+            f"on the directory {command} starts in, so {why}"
         )
 
 

@@ -41,6 +41,21 @@ def test_worker_refuses_the_implicit_database(
     assert not (elsewhere / ".opsrhythm").exists()
 
 
+def test_web_refuses_the_implicit_database(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`opsrhythm web` records used approval links and feedback: the same refusal, in one line,
+    before it creates ./.opsrhythm or reaches the server."""
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    monkeypatch.delenv("OPSRHYTHM_CONFIG", raising=False)
+    monkeypatch.setenv("OPSRHYTHM_SECRET", "a-long-enough-secret-for-links")
+    code = starter.main(["web"])
+    err = capsys.readouterr().err
+    assert (2, 1) == (code, len(err.splitlines()))
+    assert err.startswith(f"opsrhythm: web: set {DATABASE_URL_ENV} ")
+    assert not (elsewhere / ".opsrhythm").exists()
+
+
 def test_worker_with_a_configured_database_goes_on_to_the_server(
     elsewhere: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
