@@ -20,7 +20,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -29,6 +29,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.loopback import LoopbackServer
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "sendgrid" / "mail_v3.openapi.json"
 DEFAULT_API_KEY = "SG.fake-test-key"
@@ -171,19 +173,14 @@ class FakeSendGrid:
         self._faults: Faults | None = None
         self._injected: list[InjectedFault] = []
         self._closing = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        # A short poll keeps shutdown quick: tests start a server each.
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._server = LoopbackServer(_handler_for(self))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self._server.url
 
     def __enter__(self) -> FakeSendGrid:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(
@@ -193,8 +190,7 @@ class FakeSendGrid:
         tb: TracebackType | None,
     ) -> None:
         self._closing.set()  # lets held answers go, so no handler outlives the server
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._server.close()
 
     def fail_next(
         self,

@@ -4,11 +4,12 @@ a status, for every GET or POST."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import LoopbackServer
 
 Respond = Callable[[BaseHTTPRequestHandler], tuple[int, Any]]
 
@@ -32,10 +33,9 @@ def json_endpoint(respond: Respond, path: str = "/metrics?month={period}") -> It
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = LoopbackServer(Handler)
+    server.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
+        yield server.url + path
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()

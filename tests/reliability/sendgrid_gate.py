@@ -15,10 +15,12 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.loopback import LoopbackServer
 
 HOLD_SECONDS = 600.0
 
@@ -59,15 +61,11 @@ class SendGridGate:
         self._seen: Counter[tuple[str, str]] = Counter()
         self._open: dict[int, Request] = {}
         self._release = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._server = LoopbackServer(_handler_for(self))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self._server.url
 
     def hold(self, audience: str, message: str, nth: int, *, deliver: bool) -> Hold:
         """Arm a hold; it stays armed until that request arrives."""
@@ -97,7 +95,7 @@ class SendGridGate:
         self._release = threading.Event()
 
     def __enter__(self) -> SendGridGate:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(
@@ -107,8 +105,7 @@ class SendGridGate:
         tb: TracebackType | None,
     ) -> None:
         self.release()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._server.close()
 
     def _arrived(self, body: dict[str, Any]) -> tuple[Request, Hold | None, threading.Event]:
         args = body.get("custom_args", {})
