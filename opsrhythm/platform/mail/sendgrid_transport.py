@@ -34,7 +34,6 @@ from sendgrid.helpers.mail import (
     FileType,
     From,
     Mail,
-    Personalization,
     ReplyTo,
     Subject,
     To,
@@ -103,10 +102,6 @@ class SendGridTransport:
             mail.add_content(Content("text/plain", message.text))
         if message.html:
             mail.add_content(Content("text/html", message.html))
-        for index, recipient in enumerate(recipients):
-            personalization = Personalization()
-            personalization.add_to(To(recipient.email, recipient.name or None))
-            mail.add_personalization(personalization, index=index)
         for image in message.inline_images:
             mail.add_attachment(
                 Attachment(
@@ -126,6 +121,11 @@ class SendGridTransport:
         if settings.unsubscribe_group_id is not None:
             mail.asm = Asm(settings.unsubscribe_group_id)
         body: dict[str, Any] = mail.get()
+        # The helper's Personalization costs a third of a 1,000-recipient send; a personalization
+        # holding just its To is the same JSON.
+        body["personalizations"] = [
+            {"to": [To(recipient.email, recipient.name or None).get()]} for recipient in recipients
+        ]
         return body
 
     def _post(self, body: dict[str, Any]) -> None:
