@@ -14,9 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform.approvals.models import ApprovalDraft, ApprovalResult
     from opsrhythm.platform.failures import root_message
     from opsrhythm.platform.models import (
-        SEND_EMAIL,
         DeliveryResult,
-        FailedRecipient,
         ReportStatus,
         SendEmailInput,
     )
@@ -42,12 +40,11 @@ with workflow.unsafe.imports_passed_through():
         RENDER_HEARTBEAT,
         RENDER_RETRY,
         RENDER_TIMEOUT,
-        SEND_HEARTBEAT,
-        SEND_TIMEOUT,
     )
     from workflows.approval import ApprovalSteps
     from workflows.outcome_settling import Settling
     from workflows.owner_notices import tell_failure, tell_needs_attention
+    from workflows.report_sending import resend_doubtful, send_all, unknown_outcomes
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 # gather_source heartbeats per KPI (per month for HTTP): one query or request must answer
@@ -57,11 +54,6 @@ GATHER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     maximum_attempts=3,
     non_retryable_error_types=[SOURCE_ERROR],
-)
-SEND_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=10,
 )
 # New runs record it (then tell the owner and wait to be settled); a run that finished before
 # needs-attention notices replays without it.
@@ -233,7 +225,7 @@ class KpiReportWorkflow(ApprovalSteps):
             )
             for message in rendered.messages
         ]
-        deliveries = self._counted(await asyncio.gather(*(self._send(s) for s in sends)))
+        deliveries = self._counted(await send_all(sends))
 
         def result(deliveries: list[DeliveryResult]) -> KpiReportResult:
             return KpiReportResult(
@@ -251,56 +243,13 @@ class KpiReportWorkflow(ApprovalSteps):
             await tell_needs_attention(plan, deliveries, until)
             self._pending = result(deliveries).model_copy(update={"waiting_until": until})
             while self._unknown_outcomes and await self._settling.told_in_time():
-                deliveries = await self._resend(sends, deliveries)
+                self._step = "sending"
+                deliveries = self._counted(await resend_doubtful(sends, deliveries))
                 self._pending = self._pending.model_copy(update={"deliveries": deliveries})
         return result(deliveries)
 
-    async def _resend(
-        self, sends: list[SendEmailInput], deliveries: list[DeliveryResult]
-    ) -> list[DeliveryResult]:
-        """The same archived email to each audience that had unknowns: the ledger skips whoever
-        is sent, sends whoever the operator released, and keeps the still-held unknown."""
-        self._step = "sending"
-        doubtful = [i for i, delivery in enumerate(deliveries) if delivery.unknown]
-        resent = await asyncio.gather(*(self._send(sends[i]) for i in doubtful))
-        again = list(deliveries)
-        for i, delivery in zip(doubtful, resent, strict=True):
-            again[i] = delivery
-        return self._counted(again)
-
     def _counted(self, deliveries: list[DeliveryResult]) -> list[DeliveryResult]:
-        """Fail on definite failures; else count the unknowns and set the step from them."""
-        audiences_by_error: dict[str, list[str]] = {}
-        for delivery in deliveries:
-            if delivery.failed:
-                error = delivery.failed[0].error
-                audiences_by_error.setdefault(error, []).append(delivery.audience_id)
-        if audiences_by_error:
-            raise ApplicationError(
-                "sending failed for "
-                + "; ".join(f"{', '.join(a)}: {e}" for e, a in audiences_by_error.items()),
-                [d.model_dump() for d in deliveries],
-                type="SendFailed",
-                non_retryable=True,
-            )
-        self._unknown_outcomes = sum(len(d.unknown) for d in deliveries)
+        """Set the step from the unknowns: the run needs attention while any is left."""
+        self._unknown_outcomes = unknown_outcomes(deliveries)
         self._step = "needs attention" if self._unknown_outcomes else "done"
-        return list(deliveries)
-
-    async def _send(self, input: SendEmailInput) -> DeliveryResult:
-        try:
-            return await SEND_EMAIL.execute(
-                input,
-                start_to_close_timeout=SEND_TIMEOUT,
-                heartbeat_timeout=SEND_HEARTBEAT,
-                retry_policy=SEND_RETRY,
-            )
-        except ActivityError as error:
-            return DeliveryResult(
-                audience_id=input.audience_id,
-                message_kind=input.message_kind,
-                failed=[
-                    FailedRecipient(email=r.email, error=root_message(error))
-                    for r in input.recipients
-                ],
-            )
+        return deliveries
