@@ -28,3 +28,9 @@ SEND_TIMEOUT = timedelta(minutes=5)
 # The send activity heartbeats in the background during each provider request, so a killed
 # worker costs this long before another worker resumes the send, not the 5-minute timeout.
 SEND_HEARTBEAT = timedelta(seconds=15)
+# Every email's send: a SendGrid outage or rate limit gets ten tries over about 14 minutes.
+SEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=10,
+)

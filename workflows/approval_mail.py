@@ -13,7 +13,6 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -31,14 +30,10 @@ with workflow.unsafe.imports_passed_through():
         RENDER_RETRY,
         RENDER_TIMEOUT,
         SEND_HEARTBEAT,
+        SEND_RETRY,
         SEND_TIMEOUT,
     )
 
-EMAIL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=10,
-)
 APPROVAL_AUDIENCE = "approval"
 
 
@@ -89,5 +84,5 @@ async def send(
         ),
         start_to_close_timeout=SEND_TIMEOUT,
         heartbeat_timeout=SEND_HEARTBEAT,
-        retry_policy=EMAIL_RETRY,
+        retry_policy=SEND_RETRY,
     )

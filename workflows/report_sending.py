@@ -8,10 +8,8 @@ the run waits to be settled (``workflows/outcome_settling.py``).
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -22,13 +20,7 @@ with workflow.unsafe.imports_passed_through():
         FailedRecipient,
         SendEmailInput,
     )
-    from workflows.activity_options import SEND_HEARTBEAT, SEND_TIMEOUT
-
-SEND_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=10,
-)
+    from workflows.activity_options import SEND_HEARTBEAT, SEND_RETRY, SEND_TIMEOUT
 
 
 async def send_all(sends: list[SendEmailInput]) -> list[DeliveryResult]:

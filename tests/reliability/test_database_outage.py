@@ -39,7 +39,7 @@ from opsrhythm.platform.temporal_runtime import failure_message
 from tests.conftest import EXAMPLE_CONFIG
 from tests.databases import postgres_schema
 from tests.tcp_proxy import TcpProxy, tcp_proxy
-from workflows.report_sending import SEND_RETRY
+from workflows.activity_options import SEND_RETRY
 
 pytestmark = pytest.mark.postgres
 SECRET = "s3cret-pw"
