@@ -28,14 +28,14 @@ from opsrhythm.platform.approvals.rendering import ApprovalRenderer
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.failures import quiet_handled_failures
 from opsrhythm.platform.mail.contract import MailTransport
-from opsrhythm.platform.mail.notices import render_needs_attention_notice
+from opsrhythm.platform.mail.notices import render_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.platform.mail.transport import (
     outbox_dir_from_environment,
     transport_from_environment,
 )
 from opsrhythm.platform.mail.webhook import webhook_url
-from opsrhythm.platform.rendering import default_archive_dir, render_failure_notice
+from opsrhythm.platform.rendering import default_archive_dir
 from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext
 from opsrhythm.platform.stores import DatabaseOutages
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE
@@ -68,8 +68,7 @@ def build_worker(
         context.transport,
         context.send_ledger,
         config.email,
-        functools.partial(render_failure_notice, templates_dir=context.templates_dir),
-        functools.partial(render_needs_attention_notice, templates_dir=context.templates_dir),
+        functools.partial(render_notice, templates_dir=context.templates_dir),
     )
     fallback = OwnerFallbackActivities(
         # The transport's own folder when it is the outbox; the default one when it is SendGrid.

@@ -27,9 +27,10 @@ from opsrhythm.platform.mail.contract import (
     OUTCOME_UNKNOWN,
     MailTransport,
     MessageTags,
+    ledger_custom_args,
     unique_recipients,
 )
-from opsrhythm.platform.mail.notices import notice_tags, render_needs_attention_notice
+from opsrhythm.platform.mail.notices import OwnerNoticeInput, notice_tags
 from opsrhythm.platform.models import (
     SEND_EMAIL,
     SEND_FAILURE_NOTICE,
@@ -42,7 +43,6 @@ from opsrhythm.platform.models import (
     SendEmailInput,
     UnknownRecipient,
 )
-from opsrhythm.platform.resources import templates_dir
 
 if TYPE_CHECKING:
     from opsrhythm.platform.ledger import SendLedger
@@ -54,16 +54,12 @@ class EmailActivities:
         transport: MailTransport,
         open_ledger: Callable[[], SendLedger],
         settings: EmailSettings,
-        render_failure_notice: Callable[[FailureNoticeInput], RenderedEmail],
-        render_needs_attention: Callable[[NeedsAttentionInput], RenderedEmail] | None = None,
+        render_notice: Callable[[OwnerNoticeInput], RenderedEmail],
     ) -> None:
         self._transport = transport
         self._open_ledger = open_ledger
         self._settings = settings
-        self._render_failure_notice = render_failure_notice
-        self._render_needs_attention = render_needs_attention or functools.partial(
-            render_needs_attention_notice, templates_dir=templates_dir()
-        )
+        self._render_notice = render_notice
 
     @functools.cached_property
     def _ledger(self) -> SendLedger:
@@ -76,7 +72,7 @@ class EmailActivities:
         message = _load_message(Path(input.message_path))
         tags = MessageTags(
             categories=["opsrhythm", input.ritual_id],
-            custom_args=_custom_args(
+            custom_args=ledger_custom_args(
                 input.ritual_id,
                 input.period,
                 input.audience_id,
@@ -90,14 +86,13 @@ class EmailActivities:
     @activity.defn(name=SEND_FAILURE_NOTICE.name)
     def send_failure_notice(self, input: FailureNoticeInput) -> DeliveryResult:
         """Tell the ritual's owner that a run failed and how to re-run it; at most once per run."""
-        return self._deliver(self._render_failure_notice(input), [input.owner], notice_tags(input))
+        return self._deliver(self._render_notice(input), [input.owner], notice_tags(input))
 
     @activity.defn(name=SEND_NEEDS_ATTENTION_NOTICE.name)
     def send_needs_attention_notice(self, input: NeedsAttentionInput) -> DeliveryResult:
         """Tell the owner which audiences hold unknown outcomes and how to settle them; once
         per run."""
-        message = self._render_needs_attention(input)
-        return self._deliver(message, [input.owner], notice_tags(input))
+        return self._deliver(self._render_notice(input), [input.owner], notice_tags(input))
 
     def _deliver(
         self, message: RenderedEmail, recipients: list[Recipient], tags: MessageTags
@@ -158,15 +153,3 @@ def _load_message(path: Path) -> RenderedEmail:
             type="InvalidEmail",
             non_retryable=True,
         ) from None
-
-
-def _custom_args(
-    ritual_id: str, period: str, audience_id: str, workflow_id: str, message_kind: str
-) -> dict[str, str]:
-    return {
-        "ritual": ritual_id,
-        "period": period,
-        "audience": audience_id,
-        "workflow_id": workflow_id,
-        "message": message_kind,
-    }

@@ -35,10 +35,10 @@ from temporalio.testing import ActivityEnvironment
 from activities.email import EmailActivities
 from opsrhythm.platform.config import EmailSettings
 from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.notices import OwnerNoticeInput
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import (
     DeliveryResult,
-    FailureNoticeInput,
     InlineImage,
     Recipient,
     RenderedEmail,
@@ -152,7 +152,7 @@ def timed(run: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _no_notice(notice: FailureNoticeInput) -> RenderedEmail:
+def _no_notice(notice: OwnerNoticeInput) -> RenderedEmail:
     raise NotImplementedError("the benchmark sends no failure notices")
 
 

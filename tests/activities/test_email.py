@@ -13,6 +13,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.email import EmailActivities
 from opsrhythm.platform.config import EmailSettings
 from opsrhythm.platform.ledger import MessageKey, SendLedger
+from opsrhythm.platform.mail.notices import OwnerNoticeInput
 from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import (
@@ -30,7 +31,8 @@ WORKFLOW_ID = "monthly-kpi-report-2026-10"
 OWNER = Recipient(name="Olive Owner", email="olive@acme.test")
 
 
-def render_notice(notice: FailureNoticeInput) -> RenderedEmail:
+def render_notice(notice: OwnerNoticeInput) -> RenderedEmail:
+    assert isinstance(notice, FailureNoticeInput)
     return RenderedEmail(
         subject=f"{notice.ritual_name} failed for {notice.period}",
         html=f"<p>{notice.error}</p>",

@@ -32,7 +32,7 @@ from opsrhythm.platform import resources
 from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.config import EmailSettings
 from opsrhythm.platform.ledger import MessageKey, SendLedger
-from opsrhythm.platform.mail.notices import render_needs_attention_notice
+from opsrhythm.platform.mail.notices import render_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.platform.models import (
     DeliveryResult,
@@ -40,7 +40,6 @@ from opsrhythm.platform.models import (
     SendEmailInput,
     UnknownRecipient,
 )
-from opsrhythm.platform.rendering import render_failure_notice
 from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, start_run
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
 from opsrhythm.rituals.kpi_report.models import KpiReportInput, KpiReportResult
@@ -158,8 +157,7 @@ def email_activities(outbox: Path, ledger: SendLedger) -> EmailActivities:
         OutboxTransport(outbox, SETTINGS),
         lambda: ledger,
         SETTINGS,
-        functools.partial(render_failure_notice, templates_dir=resources.templates_dir()),
-        functools.partial(render_needs_attention_notice, templates_dir=resources.templates_dir()),
+        functools.partial(render_notice, templates_dir=resources.templates_dir()),
     )
 
 

@@ -35,6 +35,7 @@ from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.config import EmailSettings, Notify
 from opsrhythm.platform.config_errors import ConfigError
 from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.notices import OwnerNoticeInput, render_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import (
@@ -43,7 +44,6 @@ from opsrhythm.platform.models import (
     OwnerFallbackInput,
     UnknownRecipient,
 )
-from opsrhythm.platform.rendering import render_failure_notice
 from opsrhythm.platform.temporal_runtime import failure_message
 from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from tests.databases import sqlite_url
@@ -92,8 +92,8 @@ def webhook(status: int = 200) -> Iterator[tuple[Webhook, str]]:
         yield hook, url
 
 
-def notice_renderer() -> Callable[[FailureNoticeInput], Any]:
-    return functools.partial(render_failure_notice, templates_dir=resources.templates_dir())
+def notice_renderer() -> Callable[[OwnerNoticeInput], Any]:
+    return functools.partial(render_notice, templates_dir=resources.templates_dir())
 
 
 def failing_report(fakes: FakeActivities) -> list[Callable[..., Any]]:

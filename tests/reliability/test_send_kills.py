@@ -22,10 +22,10 @@ from activities.email import EmailActivities
 from opsrhythm.platform.config import EmailSettings
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.contract import MailTransport, MessageTags
+from opsrhythm.platform.mail.notices import OwnerNoticeInput
 from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import (
     DeliveryResult,
-    FailureNoticeInput,
     Recipient,
     RenderedEmail,
     SendEmailInput,
@@ -39,7 +39,7 @@ AUDIENCE = 3002
 BATCH = 1000
 
 
-def render_notice(notice: FailureNoticeInput) -> RenderedEmail:
+def render_notice(notice: OwnerNoticeInput) -> RenderedEmail:
     return RenderedEmail(subject="failed", html="<p>failed</p>", text="failed")
 
 

@@ -24,9 +24,9 @@ from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.models import ApprovalEmailInput, ApprovalEmails, ApprovalMessage
 from opsrhythm.platform.config import EmailSettings
 from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.notices import render_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
 from opsrhythm.platform.models import DeliveryResult, RenderedEmail, SendEmailInput
-from opsrhythm.platform.rendering import render_failure_notice
 from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from tests.databases import sqlite_url
 from tests.workflows.approval_fakes import DEV, ApprovalFakes, approval, approval_state, decide
@@ -79,7 +79,7 @@ async def test_a_rerun_of_a_failed_run_emails_its_approver_again(
         OutboxTransport(outbox, SETTINGS),
         lambda: ledger,
         SETTINGS,
-        lambda notice: render_failure_notice(notice, resources.templates_dir()),
+        lambda notice: render_notice(notice, resources.templates_dir()),
     )
     fakes = RefusedReportFakes(email, tmp_path)
     workflow_id = f"monthly-kpi-report-2026-10-{uuid.uuid4().hex[:8]}"

@@ -29,6 +29,20 @@ class MessageTags:
     disable_click_tracking: bool = True
 
 
+def ledger_custom_args(
+    ritual_id: str, period: str, audience_id: str, workflow_id: str, message_kind: str
+) -> dict[str, str]:
+    """The custom_args every email carries: its ledger key's parts, so SendGrid's activity
+    feed names the same keys as ``opsrhythm ledger unknown``."""
+    return {
+        "ritual": ritual_id,
+        "period": period,
+        "audience": audience_id,
+        "workflow_id": workflow_id,
+        "message": message_kind,
+    }
+
+
 class MailTransport(Protocol):
     @property
     def name(self) -> Literal["outbox", "sendgrid"]: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from opsrhythm.platform.mail.contract import MessageTags
+from opsrhythm.platform.mail.contract import MessageTags, ledger_custom_args
 from opsrhythm.platform.models import FailureNoticeInput, NeedsAttentionInput, RenderedEmail
 from opsrhythm.platform.periods import parse_period
 from opsrhythm.platform.rendering import render_failure_notice, render_template
@@ -28,13 +28,13 @@ def message_kind(notice: OwnerNoticeInput) -> str:
 def notice_tags(notice: OwnerNoticeInput) -> MessageTags:
     return MessageTags(
         categories=["opsrhythm", notice.ritual_id, notice.kind],
-        custom_args={
-            "ritual": notice.ritual_id,
-            "period": notice.period,
-            "audience": OWNER_AUDIENCE,
-            "workflow_id": notice.workflow_id,
-            "message": message_kind(notice),
-        },
+        custom_args=ledger_custom_args(
+            notice.ritual_id,
+            notice.period,
+            OWNER_AUDIENCE,
+            notice.workflow_id,
+            message_kind(notice),
+        ),
     )
 
 
