@@ -19,7 +19,7 @@ TimeoutOutcome = Literal["escalate", "approve", "reject"]
 DecisionKind = Literal["approve", "reject", "request_changes"]
 CallerChannel = Literal["email-link", "cli", "api", "temporal-cli"]
 Channel = Literal["email-link", "cli", "api", "temporal-cli", "deadline"]
-EmailKind = Literal["request", "reminder", "escalation"]
+EmailKind = Literal["request", "reminder", "escalation", "settled"]
 SYSTEM_ACTOR = "opsrhythm"
 """The actor of audit entries that no person made: a deadline's outcome or an escalation."""
 
@@ -29,6 +29,7 @@ class Contact(BaseModel):
 
     name: str
     email: str
+    timezone: str = Field(default="UTC", description="IANA zone their times are shown in.")
 
 
 class ApprovalPlan(BaseModel):
@@ -46,6 +47,11 @@ class ApprovalPlan(BaseModel):
     )
     on_timeout: TimeoutOutcome = "reject"
     backup: Contact | None = None
+    redraft_after_seconds: int | None = Field(
+        default=None,
+        description="After a request for changes, redraft on its own this long after; None "
+        "waits for the owner's ``redraft``.",
+    )
 
 
 class ApprovalContext(BaseModel):
@@ -55,6 +61,7 @@ class ApprovalContext(BaseModel):
     ritual_id: str
     ritual_name: str
     period: str
+    run_id: str = Field(default="", description="The asking run: links name it and the round.")
 
 
 class ApprovalDraft(BaseModel):
@@ -63,6 +70,15 @@ class ApprovalDraft(BaseModel):
     title: str
     summary: list[str] = Field(default_factory=list)
     location: str = Field(default="", description="Where the full draft is archived.")
+    figures: dict[str, str] = Field(
+        default_factory=dict, description="Headline figures by name, compared between rounds."
+    )
+    asked: list[str] = Field(
+        default_factory=list, description="'who: what' for each change asked of the last round."
+    )
+    changed: list[str] = Field(
+        default_factory=list, description="'name: old -> new' for each figure since last round."
+    )
 
 
 class ApprovalDecision(BaseModel):
@@ -77,6 +93,18 @@ class ApprovalDecision(BaseModel):
     round: int | None = Field(
         default=None, description="The round this decision is for; None means the open one."
     )
+    not_after: datetime | None = Field(
+        default=None,
+        description="When the caller stopped waiting: arriving later (no worker was running), "
+        "it is refused instead of being applied behind the caller's back.",
+    )
+
+
+class RedraftRequest(BaseModel):
+    """The argument of the ``redraft`` Update: the owner says the fixes are in, draft again."""
+
+    requested_by: str = Field(default="", description="Who asked, for the audit trail.")
+    round: int | None = Field(default=None, description="The round whose changes were made.")
 
 
 class AuditEntry(BaseModel):
@@ -86,6 +114,12 @@ class AuditEntry(BaseModel):
     at: datetime
     channel: Channel
     comment: str = ""
+    update_id: str = Field(default="", description="The ``decide`` Update that recorded it.")
+    caller: str = Field(
+        default="",
+        description="The Temporal client identity that sent it, read from the run's history by "
+        "the client (``approvals.client``); never taken from the decision itself.",
+    )
 
 
 class ApprovalStatus(BaseModel):
@@ -109,6 +143,13 @@ class ApprovalStatus(BaseModel):
     requester: Contact | None = None
     reason: str = ""
     audit: list[AuditEntry] = Field(default_factory=list)
+    asked: list[str] = Field(default_factory=list, description="This round's draft: asked.")
+    changed: list[str] = Field(default_factory=list, description="This round's draft: changed.")
+    redraft_due: datetime | None = Field(
+        default=None,
+        description="Redrafting: when it redrafts on its own; None waits for the owner.",
+    )
+    run_id: str = ""
 
 
 class ApprovalResult(BaseModel):
@@ -128,6 +169,7 @@ class ApprovalEmailInput(BaseModel):
     recipients: list[Contact]
     requester: Contact
     deadline: datetime
+    outcome: str = Field(default="", description="kind 'settled': how it was settled, in words.")
 
 
 class ApprovalMessage(BaseModel):
@@ -146,9 +188,15 @@ class ApprovalNoticeInput(BaseModel):
     owner: Contact
     round: int
     event: Literal["changes_requested", "rejected", "approved_at_deadline", "escalated"]
+    redraft_due: datetime | None = Field(
+        default=None, description="changes_requested: when it redrafts on its own, if configured."
+    )
     headline: str
     detail: str = ""
 
+
+REDRAFT_UPDATE = "redraft"
+"""The Update the owner sends (``opsrhythm redraft WF``) once the requested changes are made."""
 
 RENDER_APPROVAL_EMAILS = ActivityRef[ApprovalEmailInput, ApprovalEmails](
     "render_approval_emails", ApprovalEmails
