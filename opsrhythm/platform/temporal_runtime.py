@@ -76,14 +76,20 @@ def find_binary(name: str) -> str:
     return found
 
 
-async def connect() -> Client:
-    """Connect with the standard settings: TEMPORAL_* variables, TLS files and profiles."""
+async def connect(identity: str | None = None) -> Client:
+    """Connect with the standard settings: TEMPORAL_* variables, TLS files and profiles.
+
+    ``identity`` is what the server records as the caller (the audit shows it); without one,
+    the SDK's default (process id and host) stays.
+    """
     profile = ClientConfigProfile.load()
     settings = profile.to_client_connect_config()
     target = settings.get("target_host") or "localhost:7233"
     settings["target_host"] = target
     try:
-        return await Client.connect(**settings, data_converter=DATA_CONVERTER)
+        if identity is None:
+            return await Client.connect(**settings, data_converter=DATA_CONVERTER)
+        return await Client.connect(**settings, data_converter=DATA_CONVERTER, identity=identity)
     except RuntimeError as error:
         raise TemporalUnavailable(
             f"cannot reach Temporal at {target} ({str(error).splitlines()[0]}); "
@@ -100,8 +106,11 @@ class EmbeddedServer:
 
 
 @asynccontextmanager
-async def embedded_server(db_file: Path | None = None) -> AsyncIterator[EmbeddedServer]:
-    """A dev server on loopback with the Web UI and our search attributes registered."""
+async def embedded_server(
+    db_file: Path | None = None, identity: str | None = None
+) -> AsyncIterator[EmbeddedServer]:
+    """A dev server on loopback with the Web UI and our search attributes registered; its
+    client calls as ``identity`` when one is given."""
     from temporalio.testing import WorkflowEnvironment  # only the CLI's embedded runs need it
 
     ui_port = _free_port()
@@ -114,6 +123,7 @@ async def embedded_server(db_file: Path | None = None) -> AsyncIterator[Embedded
             ui_port=ui_port,
             search_attributes=search_attributes.ALL,
             dev_server_log_level="error",
+            identity=identity,
         )
     try:
         address = environment.client.service_client.config.target_host
@@ -128,6 +138,7 @@ async def client_with_worker(
     worker_factory: WorkerFactory,
     connect: Callable[[], Awaitable[Client]],
     announce: Callable[[str], None] | None = None,
+    identity: str | None = None,
 ) -> AsyncIterator[Client]:
     """The configured server, through ``connect`` (the CLI's ``CliContext.connect``); with none
     configured, an embedded one plus an in-process worker, so that a command that waits for its
@@ -143,7 +154,7 @@ async def client_with_worker(
     from opsrhythm.platform.db.startup import startup_check
 
     startup_check()
-    async with embedded_server() as server, worker_factory(server.client, config):
+    async with embedded_server(identity=identity) as server, worker_factory(server.client, config):
         if announce:
             announce(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
         yield server.client
