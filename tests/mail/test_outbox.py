@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import os
+from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -154,3 +156,31 @@ def test_an_outbox_path_that_is_a_file_is_a_permanent_error(tmp_path: Path) -> N
     with pytest.raises(ApplicationError) as raised:
         OutboxTransport(blocker, SETTINGS).send(report(), [ANN], TAGS)
     assert (True, True) == (raised.value.non_retryable, str(blocker) in str(raised.value))
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The common 022 umask, under which a plain file is world-readable."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_emails_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """An .eml may hold live approval links: 0600, even where the index is 0644."""
+    OutboxTransport(tmp_path, SETTINGS).send(report(), [ANN], TAGS)
+    [eml] = emails(tmp_path)
+    modes = (eml.stat().st_mode & 0o777, (tmp_path / INDEX_FILE).stat().st_mode & 0o777)
+    assert (0o600, 0o644) == modes
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_a_world_readable_email_becomes_private_when_rewritten(tmp_path: Path) -> None:
+    """A retried send over a 0644 file left by an earlier version leaves it 0600."""
+    outbox = OutboxTransport(tmp_path, SETTINGS)
+    outbox.send(report(), [ANN], TAGS)
+    [eml] = emails(tmp_path)
+    eml.chmod(0o644)
+    outbox.send(report(), [ANN], TAGS)
+    assert 0o600 == eml.stat().st_mode & 0o777

@@ -2,7 +2,8 @@
 
 A file is named from the message's business key (workflow, audience, message, recipient), so a
 retried send overwrites it instead of adding a copy. Files are written atomically, and
-``index.html`` lists them newest first so the outbox can be browsed.
+``index.html`` lists them newest first so the outbox can be browsed. The emails are readable by
+their owner only: approval requests and owner notices carry live signed links.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from opsrhythm.platform.mail.contract import MessageTags, unique_recipients
 from opsrhythm.platform.models import InlineImage, Recipient, RenderedEmail
 
 INDEX_FILE = "index.html"
+PRIVATE = 0o600
 _UNSAFE = re.compile(r"[^A-Za-z0-9@._-]+")
 # Concurrent activities in one worker share the folder; the index must list every file.
 _index_lock = threading.Lock()
@@ -49,7 +51,9 @@ class OutboxTransport:
             self.directory.mkdir(parents=True, exist_ok=True)
             for recipient in unique_recipients(recipients):
                 email = self.build(message, recipient, tags)
-                _write_atomic(self.directory / file_name(message, recipient, tags), bytes(email))
+                _write_atomic(
+                    self.directory / file_name(message, recipient, tags), bytes(email), PRIVATE
+                )
             write_index(self.directory)
         except (PermissionError, NotADirectoryError, FileExistsError) as error:
             raise ApplicationError(
@@ -183,11 +187,14 @@ def _sent_at(date_header: object, path: Path) -> datetime:
     return (sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    # Not mkstemp: its 0600 mode would ignore the user's umask, unlike every other file here.
+def _write_atomic(path: Path, data: bytes, mode: int = 0o666) -> None:
+    # The index keeps the user's umask (0666 minus it); an email asks for PRIVATE, which a
+    # umask can narrow but never widen. os.replace keeps the new file's mode, so a file
+    # written 0644 by an earlier version becomes 0600 on its next write.
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with temporary.open("xb") as file:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(handle, "wb") as file:
             file.write(data)
         os.replace(temporary, path)
     except BaseException:
