@@ -32,6 +32,28 @@ def test_token_round_trips_its_claims() -> None:
     )
 
 
+def test_token_names_the_run_that_asked() -> None:
+    """A link is bound to its run: the claims carry the run id it was issued for."""
+    token = SIGNER.issue("wf-1", 1, "dev@acme.example", LATER, run_id="run-b")
+    assert "run-b" == SIGNER.verify(token, LATER - timedelta(1)).run_id
+
+
+def test_token_from_before_run_ids_has_none() -> None:
+    """A token signed without a run (issued before links named their run) reads as run ''."""
+    legacy = SIGNER.sign("link", {"w": "wf-1", "r": 1, "a": "dev@acme.example"}, LATER)
+    assert "" == SIGNER.verify(legacy, LATER - timedelta(1)).run_id
+
+
+def test_owner_redraft_link_is_not_an_approval_link() -> None:
+    """The owner's redraft token cannot decide, and an approval token cannot redraft."""
+    redraft = SIGNER.issue("wf-1", 1, "ana@acme.example", LATER, "run-a", purpose="redraft")
+    approval = SIGNER.issue("wf-1", 1, "ana@acme.example", LATER, "run-a")
+    with pytest.raises(ForgedLink):
+        SIGNER.verify(redraft, LATER - timedelta(1))
+    with pytest.raises(ForgedLink):
+        SIGNER.verify(approval, LATER - timedelta(1), purpose="redraft")
+
+
 def test_altered_claims_are_forged() -> None:
     """Changing any character of the claims breaks the signature."""
     token = SIGNER.issue("wf-1", 1, "dev@acme.example", LATER)

@@ -1,10 +1,10 @@
 """Signed links in emails: approval links (one per approver and request) and, through ``sign``
 and ``open``, any other, such as the feedback ack and resolve links; and CSRF values.
 
-A token is ``<claims>.<signature>``: base64url JSON claims (for approvals: workflow id, round,
-approver; always an expiry and a nonce) and their HMAC-SHA256 under OPSRHYTHM_SECRET, keyed by
-the link's purpose so that a token for one kind of link is refused by every other. It proves
-that OpsRhythm sent this link to this person; single use is recorded in the database
+A token is ``<claims>.<signature>``: base64url JSON claims (for approvals: workflow id, run
+id, round, approver; always an expiry and a nonce) and their HMAC-SHA256 under OPSRHYTHM_SECRET,
+keyed by the link's purpose so that a token for one kind of link is refused by every other. It
+proves that OpsRhythm sent this link to this person; single use is recorded in the database
 (``approvals.store``), not in the token.
 """
 
@@ -19,7 +19,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -29,6 +29,10 @@ SECRET_ENV = "OPSRHYTHM_SECRET"
 PUBLIC_URL_ENV = "OPSRHYTHM_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 MIN_SECRET_LENGTH = 16
+APPROVAL_PURPOSE = "link"
+REDRAFT_PURPOSE = "redraft"
+REDRAFT_LINK_LIFETIME = timedelta(days=14)
+"""How long the owner's redraft link works when no automatic redraft is due sooner."""
 
 
 class LinkError(Exception):
@@ -52,6 +56,8 @@ class LinkClaims:
     approver: str
     expires: datetime
     nonce: str
+    run_id: str = ""
+    """The run that asked; "" for a token issued before links named their run."""
 
 
 def _b64(data: bytes) -> str:
@@ -106,13 +112,25 @@ class LinkSigner:
             )
         return claims
 
-    def issue(self, workflow_id: str, round: int, approver: str, expires: datetime) -> str:
-        claims = {"w": workflow_id, "r": round, "a": approver.strip().lower()}
-        return self.sign("link", claims, expires)
+    def issue(
+        self,
+        workflow_id: str,
+        round: int,
+        approver: str,
+        expires: datetime,
+        run_id: str = "",
+        purpose: str = APPROVAL_PURPOSE,
+    ) -> str:
+        """A link for one person, one run and one round: an approver's, or (purpose
+        ``redraft``) the owner's."""
+        claims = {"w": workflow_id, "u": run_id, "r": round, "a": approver.strip().lower()}
+        return self.sign(purpose, claims, expires)
 
-    def verify(self, token: str, now: datetime | None = None) -> LinkClaims:
-        """An approval token's claims; ForgedLink or ExpiredLink as ``open`` says."""
-        claims = self.open("link", token, now)
+    def verify(
+        self, token: str, now: datetime | None = None, purpose: str = APPROVAL_PURPOSE
+    ) -> LinkClaims:
+        """An approval (or redraft) token's claims; ForgedLink or ExpiredLink as ``open`` says."""
+        claims = self.open(purpose, token, now)
         try:
             return LinkClaims(
                 workflow_id=str(claims["w"]),
@@ -120,6 +138,7 @@ class LinkSigner:
                 approver=str(claims["a"]),
                 expires=claims["expires"],
                 nonce=claims["nonce"],
+                run_id=str(claims.get("u", "")),
             )
         except (ValueError, KeyError, TypeError):
             raise ForgedLink("This link is not valid.") from None
@@ -153,6 +172,17 @@ def public_url(environ: Mapping[str, str] | None = None) -> str:
 
 def approval_path(workflow_id: str, approver: str) -> str:
     return f"/approvals/{quote(workflow_id, safe='')}/{quote(approver.lower(), safe='@')}"
+
+
+def draft_link(base_url: str, claims_token: str, workflow_id: str, approver: str) -> str:
+    """The full draft behind the approver's token. The token is a path segment, not a query,
+    so that the draft's relative links (its pages, its charts) carry it too."""
+    return f"{base_url}{approval_path(workflow_id, approver)}/draft/{claims_token}/"
+
+
+def redraft_link(base_url: str, claims_token: str, workflow_id: str, owner: str) -> str:
+    query = urlencode({"token": claims_token})
+    return f"{base_url}{approval_path(workflow_id, owner)}/redraft?{query}"
 
 
 def decision_link(
