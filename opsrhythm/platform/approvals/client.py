@@ -18,7 +18,12 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from opsrhythm.platform.approvals.models import ApprovalDecision, ApprovalStatus
+from opsrhythm.platform.approvals.models import (
+    REDRAFT_UPDATE,
+    ApprovalDecision,
+    ApprovalStatus,
+    RedraftRequest,
+)
 
 QUERY_TIMEOUT = timedelta(seconds=5)
 DECIDE_UPDATE = "decide"
@@ -37,10 +42,10 @@ class ApprovalUnavailable(Exception):
     """Temporal could not be reached or did not answer in time."""
 
 
-async def _closed_status(client: Client, workflow_id: str) -> str | None:
+async def _closed_status(client: Client, workflow_id: str, run_id: str | None) -> str | None:
     """'completed', 'failed', … for a finished run; None if it is running or unknown."""
     try:
-        description = await client.get_workflow_handle(workflow_id).describe()
+        description = await client.get_workflow_handle(workflow_id, run_id=run_id).describe()
     except RPCError:
         return None
     status = description.status
@@ -49,8 +54,10 @@ async def _closed_status(client: Client, workflow_id: str) -> str | None:
     return status.name.lower().replace("_", " ")
 
 
-async def _explain(client: Client, workflow_id: str, error: RPCError) -> Exception:
-    closed = await _closed_status(client, workflow_id)
+async def _explain(
+    client: Client, workflow_id: str, run_id: str | None, error: RPCError
+) -> Exception:
+    closed = await _closed_status(client, workflow_id, run_id)
     if closed is not None:
         return DecisionRefused(f"{workflow_id} has already {closed}: no decision can change it")
     if error.status == RPCStatusCode.NOT_FOUND:
@@ -59,13 +66,33 @@ async def _explain(client: Client, workflow_id: str, error: RPCError) -> Excepti
 
 
 async def send_decision(
-    client: Client, workflow_id: str, decision: ApprovalDecision
+    client: Client, workflow_id: str, decision: ApprovalDecision, run_id: str | None = None
 ) -> ApprovalStatus:
-    """Send the Update and return the approval as it stands after it."""
-    handle = client.get_workflow_handle(workflow_id)
+    """Send the Update and return the approval as it stands after it.
+
+    ``run_id`` pins the run: a link issued for one run never decides another of the same id.
+    """
+    return await _update(client, workflow_id, run_id, DECIDE_UPDATE, decision)
+
+
+async def request_redraft(
+    client: Client, workflow_id: str, request: RedraftRequest, run_id: str | None = None
+) -> ApprovalStatus:
+    """The owner's ``redraft`` Update: the changes asked for are made, draft the next round."""
+    return await _update(client, workflow_id, run_id, REDRAFT_UPDATE, request)
+
+
+async def _update(
+    client: Client,
+    workflow_id: str,
+    run_id: str | None,
+    update: str,
+    argument: ApprovalDecision | RedraftRequest,
+) -> ApprovalStatus:
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
         after: ApprovalStatus = await handle.execute_update(
-            DECIDE_UPDATE, decision, result_type=ApprovalStatus, rpc_timeout=QUERY_TIMEOUT * 6
+            update, argument, result_type=ApprovalStatus, rpc_timeout=QUERY_TIMEOUT * 6
         )
         return after
     except WorkflowUpdateFailedError as failure:
@@ -73,11 +100,13 @@ async def send_decision(
         message = cause.message if isinstance(cause, ApplicationError) else str(cause)
         raise DecisionRefused(message) from None
     except RPCError as error:
-        raise await _explain(client, workflow_id, error) from None
+        raise await _explain(client, workflow_id, run_id, error) from None
 
 
-async def approval_status(client: Client, workflow_id: str) -> ApprovalStatus:
-    handle = client.get_workflow_handle(workflow_id)
+async def approval_status(
+    client: Client, workflow_id: str, run_id: str | None = None
+) -> ApprovalStatus:
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
         status: ApprovalStatus = await handle.query(
             APPROVAL_QUERY, result_type=ApprovalStatus, rpc_timeout=QUERY_TIMEOUT
