@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.outcome_settling import Settling
     from workflows.owner_notices import tell_failure, tell_needs_attention
     from workflows.report_sending import resend_doubtful, send_all, unknown_outcomes
+    from workflows.run_steps import AWAITING_APPROVAL, RunSteps
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 # gather_source heartbeats per KPI (per month for HTTP): one query or request must answer
@@ -66,7 +67,7 @@ class KpiReportWorkflow(ApprovalSteps):
         super().__init__()
         self._ritual_id = ""
         self._period: str | None = None
-        self._step = "starting"
+        self._steps = RunSteps(self.approval_gate)
         self._unknown_outcomes = 0
         self._settling = Settling()
         self._pending: KpiReportResult | None = None
@@ -85,7 +86,7 @@ class KpiReportWorkflow(ApprovalSteps):
         return ReportStatus(
             ritual_id=self._ritual_id,
             period=self._period,
-            step=self._step,
+            step=self._steps.shown,
             approval=gate.status(workflow.info().workflow_id) if gate.plan else None,
             unknown_outcomes=self._unknown_outcomes,
         )
@@ -95,7 +96,8 @@ class KpiReportWorkflow(ApprovalSteps):
         self._ritual_id = input.ritual_id
         period = self._resolve_period(input)
         self._period = str(period)
-        self._step = "planning"
+        self._steps.make_searchable()
+        self._steps.enter("planning")
         plan = await PLAN_REPORT.execute(
             PlanReportInput(ritual_id=input.ritual_id, period=str(period)),
             start_to_close_timeout=timedelta(seconds=30),
@@ -104,7 +106,7 @@ class KpiReportWorkflow(ApprovalSteps):
         try:
             result = await self._report(plan, period)
         except (ActivityError, ApplicationError) as failure:
-            self._step = "failed"
+            self._steps.enter("failed")
             await tell_failure(plan, root_message(failure))
             raise
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -130,19 +132,23 @@ class KpiReportWorkflow(ApprovalSteps):
         async def redraft() -> ApprovalDraft:
             nonlocal rendered, figures
             rendered, figures = await self._draft(plan, period)
-            self._step = "awaiting approval"
+            self._steps.enter(AWAITING_APPROVAL)
             return report_draft(plan, figures, rendered)
 
-        self._step = "awaiting approval"
-        approval = await self.approval_gate.run(
-            plan.approval,
-            report_context(workflow.info().workflow_id, plan),
-            report_draft(plan, figures, rendered),
-            redraft,
-        )
+        self._steps.enter(AWAITING_APPROVAL)
+        following = asyncio.create_task(self._steps.follow_approval())
+        try:
+            approval = await self.approval_gate.run(
+                plan.approval,
+                report_context(workflow.info().workflow_id, plan),
+                report_draft(plan, figures, rendered),
+                redraft,
+            )
+        finally:
+            following.cancel()
         if approval.outcome == "approved":
             return await self._deliver(plan, rendered, figures, approval)
-        self._step = "rejected"
+        self._steps.enter("rejected")
         return KpiReportResult(
             workflow_id=workflow.info().workflow_id,
             ritual_id=plan.ritual_id,
@@ -156,7 +162,7 @@ class KpiReportWorkflow(ApprovalSteps):
         self, plan: ReportPlan, period: Month
     ) -> tuple[RenderedReport, list[KpiFigures]]:
         """Gather, analyse and render: the first draft, and each one after a request for changes."""
-        self._step = "gathering"
+        self._steps.enter("gathering")
         months = [str(month) for month in periods_needed(period)]
         outcomes = await asyncio.gather(
             *(
@@ -190,10 +196,10 @@ class KpiReportWorkflow(ApprovalSteps):
                 non_retryable=True,
             )
 
-        self._step = "analysing"
+        self._steps.enter("analysing")
         figures = analyse_report(plan, period, series, errors)
 
-        self._step = "rendering"
+        self._steps.enter("rendering")
         workflow_id = workflow.info().workflow_id
         rendered = await RENDER_REPORT.execute(
             RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures),
@@ -211,7 +217,7 @@ class KpiReportWorkflow(ApprovalSteps):
         approval: ApprovalResult | None,
     ) -> KpiReportResult:
         workflow_id = workflow.info().workflow_id
-        self._step = "sending"
+        self._steps.enter("sending")
         recipients = {a.audience_id: a.recipients for a in plan.audiences}
         sends = [
             SendEmailInput(
@@ -243,7 +249,7 @@ class KpiReportWorkflow(ApprovalSteps):
             await tell_needs_attention(plan, deliveries, until)
             self._pending = result(deliveries).model_copy(update={"waiting_until": until})
             while self._unknown_outcomes and await self._settling.told_in_time():
-                self._step = "sending"
+                self._steps.enter("sending")
                 deliveries = self._counted(await resend_doubtful(sends, deliveries))
                 self._pending = self._pending.model_copy(update={"deliveries": deliveries})
         return result(deliveries)
@@ -251,5 +257,5 @@ class KpiReportWorkflow(ApprovalSteps):
     def _counted(self, deliveries: list[DeliveryResult]) -> list[DeliveryResult]:
         """Set the step from the unknowns: the run needs attention while any is left."""
         self._unknown_outcomes = unknown_outcomes(deliveries)
-        self._step = "needs attention" if self._unknown_outcomes else "done"
+        self._steps.enter("needs attention" if self._unknown_outcomes else "done")
         return deliveries

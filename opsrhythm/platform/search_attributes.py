@@ -4,5 +4,7 @@ from temporalio.common import SearchAttributeKey
 
 RITUAL = SearchAttributeKey.for_keyword("Ritual")
 PERIOD = SearchAttributeKey.for_keyword("Period")
-ALL = (RITUAL, PERIOD)
+STEP = SearchAttributeKey.for_keyword("Step")
+"""The run's current step, as the status query names it: `Step = 'awaiting approval'`."""
+ALL = (RITUAL, PERIOD, STEP)
 SCHEDULED_START_TIME = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
