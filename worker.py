@@ -83,7 +83,11 @@ def build_worker(
     )
     approval = ApprovalActivities(
         ApprovalRenderer(
-            context.templates_dir, context.archive_dir, signer_from_environment(), public_url()
+            context.templates_dir,
+            context.archive_dir,
+            signer_from_environment(),
+            public_url(),
+            config.organization.name,
         )
     )
     workflows: list[type] = [ScheduledRitualWorkflow]
