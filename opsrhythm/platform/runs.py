@@ -11,6 +11,11 @@ def rerun_command(ritual_id: str, period: str) -> str:
     return f"opsrhythm run {ritual_id} --period {period} --wait"
 
 
+def again_command(ritual_id: str, period: str) -> str:
+    """Produces a period again after its run closed without delivering (a rejected draft)."""
+    return f"opsrhythm run {ritual_id} --period {period} --again"
+
+
 LIST_UNKNOWN_COMMAND = "opsrhythm ledger unknown"
 
 
