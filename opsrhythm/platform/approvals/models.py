@@ -105,12 +105,13 @@ class RedraftRequest(BaseModel):
 
     requested_by: str = Field(default="", description="Who asked, for the audit trail.")
     round: int | None = Field(default=None, description="The round whose changes were made.")
+    channel: CallerChannel = "api"
 
 
 class AuditEntry(BaseModel):
     round: int
     actor: str = Field(description="The approver's email, or 'opsrhythm' for a deadline.")
-    action: Literal["approve", "reject", "request_changes", "escalate"]
+    action: Literal["approve", "reject", "request_changes", "escalate", "redraft"]
     at: datetime
     channel: Channel
     comment: str = ""
