@@ -16,6 +16,12 @@ def _run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ritual", help="ritual id from the config, e.g. monthly-kpi-report")
     parser.add_argument("--period", help="e.g. 2026-10 (default: the last complete period)")
     parser.add_argument("--wait", action="store_true", help="wait for the result and print it")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="produce the period again after its run closed without delivering (a rejected "
+        "draft, a failed run); whoever it reached is not emailed twice",
+    )
 
 
 def _status(parser: argparse.ArgumentParser) -> None:

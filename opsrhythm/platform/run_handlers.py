@@ -38,6 +38,12 @@ from opsrhythm.platform.ledger_keys import (
 )
 from opsrhythm.platform.models import RitualRunInput
 from opsrhythm.platform.ritual_kind import PENDING_RESULT_QUERY, PeriodicKind, load
+from opsrhythm.platform.run_again import (
+    completed_line,
+    joined_line,
+    previous_run,
+    refuse_unless_undelivered,
+)
 from opsrhythm.platform.runs import run_workflow_id
 from opsrhythm.platform.temporal_runtime import (
     TASK_QUEUE,
@@ -64,12 +70,12 @@ async def run(args: argparse.Namespace, context: CliContext) -> int:
     if not args.wait:
         client = await context.connect()
         await check_search_attributes(client)
-        return await start_run(client, kind, ritual.id, period, wait=False)
+        return await start_run(client, kind, ritual.id, period, wait=False, again=args.again)
     async with client_with_worker(
         config, context.worker_factory, context.connect, announce=print
     ) as client:
         await check_search_attributes(client)
-        return await start_run(client, kind, ritual.id, period, wait=True)
+        return await start_run(client, kind, ritual.id, period, wait=True, again=args.again)
 
 
 async def start_run(
@@ -80,17 +86,23 @@ async def start_run(
     *,
     wait: bool,
     task_queue: str = TASK_QUEUE,
+    again: bool = False,
 ) -> int:
     """Start (or join) the run and, with ``wait``, print its result: 0, 1 if it failed, or
-    the kind's ``show_result`` code (``EXIT_NEEDS_ATTENTION``)."""
+    the kind's ``show_result`` code (``EXIT_NEEDS_ATTENTION``). ``again`` starts a new run of
+    a period whose run closed without delivering (``run_again``)."""
     workflow_id = run_workflow_id(ritual_id, period)
+    reuse = WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+    if again:
+        refuse_unless_undelivered(await previous_run(client, workflow_id), workflow_id)
+        reuse = WorkflowIDReusePolicy.ALLOW_DUPLICATE
     try:
         handle = await client.start_workflow(
             kind.workflow,
             RitualRunInput(ritual_id=ritual_id, period=period),
             id=workflow_id,
             task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            id_reuse_policy=reuse,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             search_attributes=TypedSearchAttributes(
                 [
@@ -104,13 +116,11 @@ async def start_run(
         raise TemporalUnavailable(f"could not start {workflow_id}: {error.message}") from None
     except WorkflowAlreadyStartedError:
         handle = client.get_workflow_handle(workflow_id)
+        previous = await previous_run(client, workflow_id)
         if not wait:
-            print(
-                f"refused: {workflow_id} already completed for {period}; no second report is "
-                "sent (add --wait to see its result)",
-            )
+            print(completed_line(previous, workflow_id, ritual_id, period))
             return 1
-        print(f"{workflow_id} already completed for {period}; its result:")
+        print(joined_line(previous, workflow_id, ritual_id, period))
     if not wait:
         print(f"Follow it with: temporal workflow describe --workflow-id {workflow_id}")
         return 0
