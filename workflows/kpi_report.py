@@ -131,7 +131,7 @@ class KpiReportWorkflow(ApprovalSteps):
 
         async def redraft() -> ApprovalDraft:
             nonlocal rendered, figures
-            rendered, figures = await self._draft(plan, period)
+            rendered, figures = await self._draft(plan, period, self.approval_gate.round.number + 1)
             self._steps.enter(AWAITING_APPROVAL)
             return report_draft(plan, figures, rendered)
 
@@ -159,9 +159,10 @@ class KpiReportWorkflow(ApprovalSteps):
         )
 
     async def _draft(
-        self, plan: ReportPlan, period: Month
+        self, plan: ReportPlan, period: Month, round: int = 1
     ) -> tuple[RenderedReport, list[KpiFigures]]:
-        """Gather, analyse and render: the first draft, and each one after a request for changes."""
+        """Gather, analyse and render: the first draft, and each one after a request for changes
+        (``round``: the approval round it is for, archived apart from the rounds before)."""
         self._steps.enter("gathering")
         months = [str(month) for month in periods_needed(period)]
         outcomes = await asyncio.gather(
@@ -202,7 +203,7 @@ class KpiReportWorkflow(ApprovalSteps):
         self._steps.enter("rendering")
         workflow_id = workflow.info().workflow_id
         rendered = await RENDER_REPORT.execute(
-            RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures),
+            RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures, round=round),
             start_to_close_timeout=RENDER_TIMEOUT,
             heartbeat_timeout=RENDER_HEARTBEAT,
             retry_policy=RENDER_RETRY,

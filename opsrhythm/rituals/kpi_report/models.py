@@ -122,6 +122,9 @@ class RenderReportInput(BaseModel):
     workflow_id: str
     plan: ReportPlan
     figures: list[KpiFigures]
+    round: int = Field(
+        default=1, description="Approval round; each after the first is archived in round-N/."
+    )
 
 
 class RenderedMessage(BaseModel):

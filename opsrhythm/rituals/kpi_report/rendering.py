@@ -72,6 +72,9 @@ class ReportRenderer:
         """
         template_folder = safe_name(input.plan.templates, "template folder")
         run_dir = (self._archive_dir / safe_name(input.workflow_id, "workflow id")).resolve()
+        if input.round > 1:
+            # Each redraft keeps the rounds before it; round 1 keeps the path links already name.
+            run_dir /= f"round-{input.round}"
         figures = {f.kpi.kpi_id: f for f in input.figures}
         charts: dict[str, bytes] = {}
         messages: list[RenderedMessage] = []
