@@ -135,17 +135,13 @@ class KpiReportWorkflow(ApprovalSteps):
             self._steps.enter(AWAITING_APPROVAL)
             return report_draft(plan, figures, rendered)
 
-        self._steps.enter(AWAITING_APPROVAL)
-        following = asyncio.create_task(self._steps.follow_approval())
-        try:
+        with self._steps.awaiting_approval():
             approval = await self.approval_gate.run(
                 plan.approval,
                 report_context(workflow.info().workflow_id, plan),
                 report_draft(plan, figures, rendered),
                 redraft,
             )
-        finally:
-            following.cancel()
         if approval.outcome == "approved":
             return await self._deliver(plan, rendered, figures, approval)
         self._steps.enter("rejected")

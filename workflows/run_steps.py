@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from temporalio import workflow
@@ -47,9 +50,18 @@ class RunSteps:
             return AWAITING_REDRAFT
         return self.current
 
-    async def follow_approval(self) -> None:
-        """Publish what decisions change: they arrive in the gate's Update handler, not here.
-        Run it as a task beside the gate and cancel it when the gate returns."""
+    @contextmanager
+    def awaiting_approval(self) -> Iterator[None]:
+        """Around the gate: the step, then what decisions change as they arrive (in the gate's
+        Update handler, where this cannot see them)."""
+        self.enter(AWAITING_APPROVAL)
+        following = asyncio.create_task(self._follow_approval())
+        try:
+            yield
+        finally:
+            following.cancel()
+
+    async def _follow_approval(self) -> None:
         while True:
             self._publish()
             await workflow.wait_condition(partial(self._changed_from, self._details()))
