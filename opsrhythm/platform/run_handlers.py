@@ -179,6 +179,9 @@ async def worker(args: argparse.Namespace, context: CliContext) -> int:
     refuse_the_implicit_database("worker", "a worker started elsewhere would send emails again")
     startup_check()  # an old schema is refused now, in one line, not at the first activity
     client = await context.connect()
+    # Runs upsert Step wherever their starter set Ritual: on a server that lacks it, every
+    # workflow task of a scheduled run would fail, so refuse here, with the command that adds it.
+    await check_search_attributes(client)
     address = client.service_client.config.target_host
     print(f"Worker polling task queue {TASK_QUEUE!r} on {address}", flush=True)
     await context.worker_factory(client, config).run()
