@@ -1,9 +1,11 @@
 """The approval step any ritual workflow can run: ask, remind, escalate, record, decide.
 
 A ritual workflow inherits ``ApprovalSteps``, which gives it the ``decide`` Update (with a
-validator, so unauthorised, duplicate and late decisions never enter history) and the
-``approval`` query; then it awaits ``self.approval_gate.run(...)``. Everything is addressed by
-the ritual's own workflow id, so ``opsrhythm approve monthly-kpi-report-2026-10`` just works.
+validator, so unauthorised, duplicate, late and expired decisions never enter history), the
+owner's ``redraft`` Update and the ``approval`` query; then it awaits
+``self.approval_gate.run(...)``. Everything is addressed by the ritual's own workflow id, so
+``opsrhythm approve monthly-kpi-report-2026-10`` just works. The gate's state and the checks
+on what changes it are in ``workflows.approval_state``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform.approvals import policy
     from opsrhythm.platform.approvals.models import (
+        REDRAFT_UPDATE,
         SYSTEM_ACTOR,
         ApprovalContext,
         ApprovalDecision,
@@ -27,79 +30,25 @@ with workflow.unsafe.imports_passed_through():
         ApprovalPlan,
         ApprovalResult,
         ApprovalStatus,
-        AuditEntry,
         Contact,
         EmailKind,
+        RedraftRequest,
     )
     from workflows.approval_mail import email_approvers, notify_owner
+    from workflows.approval_state import GateState
 
 Redraft = Callable[[], Awaitable[ApprovalDraft]]
-SystemAction = Literal["approve", "reject", "escalate"]
 NoticeEvent = Literal["changes_requested", "rejected", "approved_at_deadline", "escalated"]
-_STATES: dict[policy.Settlement, Literal["approved", "rejected", "redrafting"]] = {
-    "approved": "approved",
-    "rejected": "rejected",
-    "changes_requested": "redrafting",
-}
+# Runs that started before these replay without them: an escalation that counts the backup's
+# earlier decision, a request for changes that waits for the owner's redraft (or the configured
+# delay), and the email telling the approvers who did not decide how it was settled.
+ESCALATION_PATCH = "approval-escalation-counts-earlier-decisions"
+REDRAFT_PATCH = "approval-redraft-waits-for-owner"
+SETTLED_PATCH = "approval-settled-email"
 
 
-class ApprovalGate:
-    """One approval's state across its rounds; the owning workflow exposes it (ApprovalSteps)."""
-
-    def __init__(self) -> None:
-        self.plan: ApprovalPlan | None = None
-        self.context: ApprovalContext | None = None
-        self.draft = ApprovalDraft(title="")
-        self.round = policy.Round()
-        self.deadline: datetime | None = None
-        self.audit: list[AuditEntry] = []
-        self.reason = ""
-
-    def status(self, workflow_id: str) -> ApprovalStatus:
-        plan, state = self.plan, self.round
-        if plan is None:
-            return ApprovalStatus(workflow_id=workflow_id, state="not_requested")
-        return ApprovalStatus(
-            workflow_id=workflow_id,
-            ritual_id=self.context.ritual_id if self.context else "",
-            ritual_name=self.context.ritual_name if self.context else "",
-            state=_STATES[state.settled] if state.settled else "pending",
-            round=state.number,
-            title=self.draft.title,
-            summary=self.draft.summary,
-            location=self.draft.location,
-            policy=policy.describe_policy(plan),
-            deadline=self.deadline,
-            escalated=state.escalated,
-            approvers=policy.deciders(plan, state.escalated),
-            pending=policy.undecided(plan, state) if state.settled is None else [],
-            requester=plan.requester,
-            reason=self.reason,
-            audit=list(self.audit),
-        )
-
-    def validate(self, decision: ApprovalDecision) -> None:
-        refused = policy.refusal(self.plan, self.round, decision)
-        if refused is not None:
-            raise ApplicationError(refused, type="DecisionRefused", non_retryable=True)
-
-    def record(self, decision: ApprovalDecision) -> None:
-        """The Update handler: validators do not run on replay, so check again before recording."""
-        self.validate(decision)
-        assert self.plan is not None  # validate refuses while there is no plan
-        entry = AuditEntry(
-            round=self.round.number,
-            actor=policy.key(decision.approver),
-            action=decision.decision,
-            at=workflow.now(),
-            channel=decision.channel,
-            comment=decision.comment.strip(),
-        )
-        self.round.decisions[entry.actor] = entry
-        self.audit.append(entry)
-        self.round.settled = policy.settle(self.plan, self.round)
-        if self.round.settled == "rejected":
-            self.reason = policy.rejection_reason(self.round)
+class ApprovalGate(GateState):
+    """Runs the rounds: ask, remind, escalate, wait for a redraft, tell how it was settled."""
 
     async def run(
         self, plan: ApprovalPlan, context: ApprovalContext, draft: ApprovalDraft, redraft: Redraft
@@ -113,30 +62,59 @@ class ApprovalGate:
             self.round.open = False
             if self.round.settled != "changes_requested":
                 break
-            comments = "; ".join(
-                f"{d.actor}: {d.comment}" for d in self.round.decisions.values() if d.comment
-            )
-            await self._notify("changes_requested", "Changes were requested", comments)
-            draft = await redraft()
+            draft = await self._next_draft(plan, redraft)
         outcome = "approved" if self.round.settled == "approved" else "rejected"
+        if workflow.patched(SETTLED_PATCH):
+            await self._tell_settled()
         if outcome == "rejected":
             await self._notify("rejected", "The draft was rejected; nothing was sent", self.reason)
         return ApprovalResult(
             outcome=outcome, reason=self.reason, rounds=self.round.number, audit=list(self.audit)
         )
 
+    async def _next_draft(self, plan: ApprovalPlan, redraft: Redraft) -> ApprovalDraft:
+        """Tell the owner what was asked, wait for their redraft (or the delay), draft again."""
+        if not workflow.patched(REDRAFT_PATCH):
+            comments = "; ".join(
+                f"{d.actor}: {d.comment}" for d in self.round.decisions.values() if d.comment
+            )
+            await self._notify("changes_requested", "Changes were requested", comments)
+            return await redraft()
+        asked = policy.asked(self.round)
+        delay = plan.redraft_after_seconds
+        self.redraft_due = workflow.now() + timedelta(seconds=delay) if delay else None
+        self.awaiting_redraft, self._redraft_requested = True, False
+        await self._notify("changes_requested", "Changes were requested", "; ".join(asked))
+        try:
+            await workflow.wait_condition(lambda: self._redraft_requested, timeout=delay)
+        except TimeoutError:
+            self._system_entry("redraft", "nobody redrafted in time; redrafted as configured")
+        self.awaiting_redraft = False
+        before = self.draft.figures
+        draft = await redraft()
+        return draft.model_copy(
+            update={"asked": asked, "changed": policy.changed(before, draft.figures)}
+        )
+
     async def _one_round(self, plan: ApprovalPlan) -> None:
         if await self._ask("request", policy.undecided(plan, self.round)):
             return
-        if plan.on_timeout == "escalate" and plan.backup is not None:
-            self._system_entry(
-                "escalate", f"no decision by the deadline; asked {plan.backup.email}"
-            )
+        backup = plan.backup
+        if plan.on_timeout == "escalate" and backup is not None:
+            counted = workflow.patched(ESCALATION_PATCH)
+            earlier = self.round.decisions.get(policy.key(backup.email)) if counted else None
+            note = f"{backup.email} had decided ({earlier.action})" if earlier else "asked"
+            if not earlier:
+                note += f" {backup.email}"
+            self._system_entry("escalate", f"no decision by the deadline; {note}")
             self.round.escalated = True
-            await self._notify(
-                "escalated", f"No decision by the deadline: asked {plan.backup.name}"
-            )
-            if self.round.settled is not None or await self._ask("escalation", [plan.backup]):
+            if counted:
+                # The backup's earlier decision now settles it: they are not asked again.
+                self._settle()
+                if self.round.settled is not None:
+                    return
+            await self._notify("escalated", f"No decision by the deadline: asked {backup.name}")
+            if self.round.settled is not None or await self._ask("escalation", [backup]):
                 return
             self.reason = "no decision by the deadline, even after escalating to the backup"
         elif plan.on_timeout == "approve":
@@ -175,18 +153,24 @@ class ApprovalGate:
             return self.round.settled is not None
         return True
 
-    def _system_entry(self, action: SystemAction, comment: str) -> None:
-        entry = AuditEntry(
-            round=self.round.number,
-            actor=SYSTEM_ACTOR,
-            action=action,
-            at=workflow.now(),
-            channel="deadline",
-            comment=comment,
+    async def _tell_settled(self) -> None:
+        """Tell the approvers who were asked but did not decide; a failure only logs."""
+        assert self.plan is not None
+        recipients = policy.undecided(self.plan, self.round)
+        at_deadline = any(
+            e.round == self.round.number and e.actor == SYSTEM_ACTOR and e.action == "approve"
+            for e in self.audit
         )
-        self.audit.append(entry)
+        outcome = policy.outcome_words(self.round, self.reason, at_deadline)
+        label = f"settled-r{self.round.number}"
+        try:
+            await self._email("settled", recipients, label, outcome)
+        except ActivityError as error:
+            workflow.logger.warning("Approval email %s not sent: %s", label, error)
 
-    async def _email(self, kind: EmailKind, recipients: list[Contact], label: str) -> None:
+    async def _email(
+        self, kind: EmailKind, recipients: list[Contact], label: str, outcome: str = ""
+    ) -> None:
         assert self.plan is not None and self.context is not None and self.deadline is not None
         request = ApprovalEmailInput(
             context=self.context,
@@ -196,6 +180,7 @@ class ApprovalGate:
             recipients=recipients,
             requester=self.plan.requester,
             deadline=self.deadline,
+            outcome=outcome,
         )
         await email_approvers(request, label)
 
@@ -208,6 +193,7 @@ class ApprovalGate:
             event=event,
             headline=headline,
             detail=detail,
+            redraft_due=self.redraft_due if event == "changes_requested" else None,
         )
         await notify_owner(notice)
 
@@ -230,3 +216,13 @@ class ApprovalSteps:
     @decide.validator
     def _validate_decision(self, decision: ApprovalDecision) -> None:
         self.approval_gate.validate(decision)
+
+    @workflow.update(name=REDRAFT_UPDATE)
+    def redraft(self, request: RedraftRequest) -> ApprovalStatus:
+        """The owner's word that the requested changes are made: draft the next round now."""
+        self.approval_gate.record_redraft(request)
+        return self.approval_gate.status(workflow.info().workflow_id)
+
+    @redraft.validator
+    def _validate_redraft(self, request: RedraftRequest) -> None:
+        self.approval_gate.validate_redraft(request)

@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from opsrhythm.platform.approvals.models import (
@@ -22,13 +23,16 @@ from opsrhythm.platform.approvals.models import (
     ApprovalPlan,
     ApprovalStatus,
     Contact,
+    RedraftRequest,
 )
 from opsrhythm.platform.models import DeliveryResult, SendEmailInput
 from opsrhythm.rituals.kpi_report.models import (
+    GatherSourceInput,
     KpiReportInput,
     KpiReportResult,
     PlanReportInput,
     ReportPlan,
+    SourceValues,
 )
 from tests.workflows.test_kpi_report import FakeActivities, plan_for
 from workflows.kpi_report import KpiReportWorkflow
@@ -54,22 +58,50 @@ def approval(**changes: Any) -> ApprovalPlan:
 
 
 class ApprovalFakes(FakeActivities):
-    """The KPI fakes, a plan with ``approval``, and records of approval emails and notices."""
+    """The KPI fakes, a plan with ``approval``, and records of approval emails and notices.
 
-    def __init__(self, plan: ApprovalPlan, hold_sends: asyncio.Event | None = None) -> None:
+    ``restated``: KPI ids whose every value rises by 10 with each gather after the first, as if
+    the owner fixed them between rounds. ``failing_kinds``: approval email kinds whose
+    rendering fails for good."""
+
+    def __init__(
+        self,
+        plan: ApprovalPlan,
+        hold_sends: asyncio.Event | None = None,
+        restated: frozenset[str] = frozenset(),
+        failing_kinds: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__()
         self.approval = plan
         self.hold_sends = hold_sends
+        self.restated = restated
+        self.failing_kinds = failing_kinds
+        self.gathers: dict[str, int] = {}
         self.approval_emails: list[ApprovalEmailInput] = []
         self.owner_notices: list[ApprovalNoticeInput] = []
 
     def all(self) -> list[Callable[..., Any]]:
-        replaced = {"plan_report", "send_email"}
+        replaced = {"plan_report", "send_email", "gather_source"}
         kept = [fn for fn in super().all() if getattr(fn, "__name__", "") not in replaced]
 
         @activity.defn(name="plan_report")
         async def plan_report(input: PlanReportInput) -> ReportPlan:
             return plan_for(input.period).model_copy(update={"approval": self.approval})
+
+        @activity.defn(name="gather_source")
+        async def gather_source(input: GatherSourceInput) -> SourceValues:
+            earlier = self.gathers.get(input.source_id, 0)
+            self.gathers[input.source_id] = earlier + 1
+            return SourceValues(
+                source_id=input.source_id,
+                values={
+                    k: {
+                        p: 100.0 + i + (10.0 * earlier if k in self.restated else 0.0)
+                        for i, p in enumerate(input.periods)
+                    }
+                    for k in input.kpi_ids
+                },
+            )
 
         @activity.defn(name="send_email")
         async def send_email(input: SendEmailInput) -> DeliveryResult:
@@ -85,6 +117,8 @@ class ApprovalFakes(FakeActivities):
 
         @activity.defn(name="render_approval_emails")
         async def render_approval_emails(input: ApprovalEmailInput) -> ApprovalEmails:
+            if input.kind in self.failing_kinds:
+                raise ApplicationError(f"no template for {input.kind}", non_retryable=True)
             self.approval_emails.append(input)
             return ApprovalEmails(
                 messages=[
@@ -98,7 +132,14 @@ class ApprovalFakes(FakeActivities):
             self.owner_notices.append(input)
             return f"/approval/notice/{input.event}"
 
-        return [*kept, plan_report, send_email, render_approval_emails, render_approval_notice]
+        return [
+            *kept,
+            plan_report,
+            gather_source,
+            send_email,
+            render_approval_emails,
+            render_approval_notice,
+        ]
 
     def reports_sent(self) -> list[str]:
         return [s.audience_id for s in self.sent if s.message_kind == "report"]
@@ -152,4 +193,12 @@ async def decide(
         ApprovalDecision(
             approver=who.email, decision=decision, comment=comment, channel="cli", **extra
         ),
+    )
+
+
+async def redraft(handle: Handle, who: Contact = ANA, **extra: Any) -> ApprovalStatus:
+    """The owner's word that the requested changes are made."""
+    return await handle.execute_update(
+        KpiReportWorkflow.redraft,
+        RedraftRequest(requested_by=who.email, channel="cli", **extra),
     )

@@ -17,6 +17,7 @@ from tests.workflows.approval_fakes import (
     approval,
     approval_state,
     decide,
+    redraft,
     running_report,
 )
 
@@ -24,11 +25,14 @@ from tests.workflows.approval_fakes import (
 async def test_requested_changes_redraft_and_ask_again(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
-    """A request for changes re-renders the draft and asks again; the new round approves it."""
+    """A request for changes, then the owner's redraft: the draft is re-rendered and asked
+    again; the new round approves it."""
     fakes = ApprovalFakes(approval(approvers=[DEV]))
     async with running_report(time_skipping_env.client, fakes) as handle:
         await approval_state(handle)
         await decide(handle, DEV, "request_changes", "Use the restated churn")
+        await approval_state(handle, "redrafting")
+        await redraft(handle)
         await approval_state(handle, round=2)
         await decide(handle, DEV, comment="Better")
         result = await handle.result()
@@ -49,6 +53,8 @@ async def test_decision_for_a_replaced_round_is_refused(
     async with running_report(time_skipping_env.client, fakes) as handle:
         await approval_state(handle)
         await decide(handle, DEV, "request_changes", "Use the restated churn")
+        await approval_state(handle, "redrafting")
+        await redraft(handle)
         await approval_state(handle, round=2)
         with pytest.raises(WorkflowUpdateFailedError) as failure:
             await decide(handle, DEV, round=1)
@@ -130,13 +136,14 @@ async def test_approval_emails_use_the_ledger_path_without_click_tracking(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
     """Requests go through send_email, one ledger key per run, round and kind, click tracking
-    off."""
+    off; so does the 'settled' email to the approver who did not decide."""
     fakes = ApprovalFakes(approval(approvers=[DEV, GRACE]))
     async with running_report(time_skipping_env.client, fakes) as handle:
         await approval_state(handle)
         await decide(handle, DEV)
         await handle.result()
     approval_sends = [s for s in fakes.sent if s.audience_id == "approval"]
-    assert [(f"approval-request-r1-{handle.result_run_id}", True)] * 2 == [
+    run = handle.result_run_id
+    assert [(f"approval-request-r1-{run}", True)] * 2 + [(f"approval-settled-r1-{run}", True)] == [
         (s.message_kind, s.disable_click_tracking) for s in approval_sends
     ]

@@ -5,12 +5,14 @@ then records it and asks ``settle``. No I/O, no clocks: safe inside a workflow.
 
 A round is approved once ``required`` approvers approve; rejected when a veto holder rejects,
 or when too few approvers remain to reach ``required``; sent back for a new draft on any
-request for changes. After an escalation the backup approver's decision settles it alone.
+request for changes. After an escalation the backup approver's decision settles it alone,
+an earlier one included.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from opsrhythm.platform.approvals.models import ApprovalDecision, ApprovalPlan, AuditEntry, Contact
@@ -52,9 +54,22 @@ def undecided(plan: ApprovalPlan, state: Round) -> list[Contact]:
     ]
 
 
-def refusal(plan: ApprovalPlan | None, state: Round, decision: ApprovalDecision) -> str | None:
-    """Why this decision may not be recorded, in one sentence; None when it may."""
+def refusal(
+    plan: ApprovalPlan | None, state: Round, decision: ApprovalDecision, now: datetime
+) -> str | None:
+    """Why this decision may not be recorded, in one sentence; None when it may.
+
+    ``now`` is the workflow's clock: the handler checks again on replay and must see the same.
+    """
     who = key(decision.approver)
+    if decision.not_after is not None and decision.not_after < now:
+        # Its sender gave up waiting (no worker was up): applying it now would decide behind
+        # their back.
+        return (
+            f"this decision arrived after its sender stopped waiting (at "
+            f"{decision.not_after:%H:%M} UTC; no worker was running); it was not recorded "
+            "— decide again"
+        )
     if plan is None or (state.number == 0 and not state.open):
         return "this run is not waiting for an approval yet"
     if state.settled is not None or not state.open:
@@ -107,9 +122,41 @@ def rejection_reason(state: Round) -> str:
     return "rejected by " + "; ".join(reasons) if reasons else "rejected"
 
 
+def asked(state: Round) -> list[str]:
+    """'who: what' for each request for changes: approvals' comments are not requests."""
+    return [
+        f"{d.actor}: {d.comment}" for d in state.decisions.values() if d.action == "request_changes"
+    ]
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """'name: old -> new' for each figure that differs between two drafts, in the new order."""
+    names = list(dict.fromkeys([*after, *before]))
+    return [
+        f"{name}: {before.get(name, '—')} -> {after.get(name, '—')}"
+        for name in names
+        if before.get(name) != after.get(name)
+    ]
+
+
+def outcome_words(state: Round, reason: str, at_deadline: bool) -> str:
+    """How the round was settled, for the approvers who did not decide it."""
+    if state.settled == "rejected":
+        return reason if reason.startswith("rejected") else f"rejected: {reason}"
+    if at_deadline:
+        return "approved at the deadline, as configured"
+    return "approved by " + ", ".join(
+        d.actor for d in state.decisions.values() if d.action == "approve"
+    )
+
+
 def describe_policy(plan: ApprovalPlan) -> str:
-    names = {"any": "any one approver", "all": "every approver"}
-    text = names.get(plan.policy, f"{plan.required} of {len(plan.approvers)} approvers")
+    """The policy in words, counting only the approvers who may approve: never the requester."""
+    requester = key(plan.requester.email)
+    eligible = [p for p in plan.approvers if key(p.email) != requester]
+    every = "every approver but the requester" if eligible != plan.approvers else "every approver"
+    names = {"any": "any one approver", "all": every}
+    text = names.get(plan.policy, f"{plan.required} of {len(eligible)} approvers")
     if plan.veto:
         text += f"; veto: {', '.join(plan.veto)}"
     return text
