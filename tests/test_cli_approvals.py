@@ -86,7 +86,7 @@ async def test_status_shows_step_pending_and_decisions(
     lines = out.splitlines()
     assert (0, f"{handle.id}: awaiting approval") == (code, lines[0])
     assert "waiting for: Chloé Dubois <chloe@acme.example>, Ben Carter <ben@acme.example>" in out
-    assert f'{DEV.email}  approve  via cli  "ok"' in out
+    assert f'{DEV.email}  approve  by {dev_server_env.client.identity}  "ok"' in out
 
 
 async def test_pending_lists_open_approvals_for_an_approver(
@@ -134,12 +134,16 @@ def readme_update_line(workflow_id: str, approver: str) -> list[str]:
     return shlex.split(line.replace("dev.patel@acme.example", approver))
 
 
-async def test_stock_temporal_cli_update_approves(dev_server_env: WorkflowEnvironment) -> None:
-    """The README's `temporal workflow update execute` line approves, as channel temporal-cli."""
+async def test_stock_temporal_cli_update_shows_as_the_temporal_cli(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's `temporal workflow update execute` line approves; claiming channel
+    'email-link' in its input, it still shows as the temporal CLI's own identity."""
     fakes = ApprovalFakes(approval())
     async with running_report(dev_server_env.client, fakes) as handle:
         await approval_state(handle)
         _, *argv = readme_update_line(handle.id, DEV.email)
+        argv = [arg.replace('"temporal-cli"', '"email-link"') for arg in argv]
         address = dev_server_env.client.service_client.config.target_host
         process = await asyncio.create_subprocess_exec(
             find_binary("temporal"),
@@ -151,6 +155,9 @@ async def test_stock_temporal_cli_update_approves(dev_server_env: WorkflowEnviro
         )
         output, _ = await process.communicate()
         result = await handle.result()
+        _, out, _ = await cli(dev_server_env, capsys, "status", handle.id)
     assert 0 == process.returncode, output.decode()
     assert result.approval is not None
-    assert [(DEV.email, "temporal-cli")] == [(e.actor, e.channel) for e in result.approval.audit]
+    assert [(DEV.email, "email-link")] == [(e.actor, e.channel) for e in result.approval.audit]
+    [line] = [row for row in out.splitlines() if f"{DEV.email}  approve" in row]
+    assert ("by temporal-cli", False) == (line.split("approve  ")[1][:15], "email-link" in out)

@@ -14,11 +14,14 @@ argument or config, 1 for a server that is down or refuses (``cli_errors``); nev
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn, Protocol, TypeAlias
 
+from opsrhythm.platform.approvals.identity import cli_identity
 from opsrhythm.platform.cli_errors import CommandError, ServerError, UsageError
 from opsrhythm.platform.config_errors import ConfigError
 from opsrhythm.platform.ritual_kind import RitualKind, load
@@ -73,10 +76,10 @@ class ConfigSource(Protocol):
     def load(self, explicit: str | None, *, check_calendars: bool = False) -> PlatformConfig: ...
 
 
-async def _connect() -> Client:
+async def _connect(identity: str | None = None) -> Client:
     from opsrhythm.platform.temporal_runtime import connect
 
-    return await connect()
+    return await connect(identity=identity)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,18 @@ class CliContext:
     """Every installed ritual kind (``opsrhythm.registry.RITUAL_KINDS``)."""
     worker_factory: WorkerFactory
     connect: Callable[[], Awaitable[Client]] = _connect
+    identity: str = ""
+    """Who this process is to Temporal, ``opsrhythm <command> <os user>@<host>``, once a command
+    runs (``running``); the server records it with every call, and the audit trail shows it."""
+
+    def running(self, command: Command) -> CliContext:
+        """This context for one command: the default ``connect`` connects as its identity (a
+        test's own ``connect`` is kept, with the client it made)."""
+        identity = cli_identity(command.name)
+        connect = (
+            functools.partial(_connect, identity) if self.connect is _connect else self.connect
+        )
+        return dataclasses.replace(self, identity=identity, connect=connect)
 
     def config(self, args: argparse.Namespace, *, check_calendars: bool = False) -> PlatformConfig:
         """The file ``--config`` names (else the default), loaded and checked."""
@@ -143,13 +158,18 @@ def handler_of(args: argparse.Namespace) -> Handler:
     return handler
 
 
+def _run(args: argparse.Namespace, context: CliContext) -> int | Awaitable[int]:
+    command: Command = args.cli_command
+    return handler_of(args)(args, context.running(command))
+
+
 def main(
     declarations: Iterable[Declaration], argv: Sequence[str] | None, context: CliContext
 ) -> int:
     """Parse ``argv``, run the command's handler, and return its exit code."""
     try:
         args = build_parser(declarations).parse_args(argv)
-        outcome = handler_of(args)(args, context)
+        outcome = _run(args, context)
         if isinstance(outcome, int):
             return outcome
         import asyncio  # only the commands that talk to a server pay for it
@@ -165,7 +185,7 @@ async def main_async(
     """``main`` for a caller already in an event loop, such as a test with its own client."""
     try:
         args = build_parser(declarations).parse_args(argv)
-        outcome = handler_of(args)(args, context)
+        outcome = _run(args, context)
         return outcome if isinstance(outcome, int) else await outcome
     except BaseException as error:  # _exit_code re-raises what is not the user's to fix
         return _exit_code(error)

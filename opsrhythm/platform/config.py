@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from opsrhythm.platform.approvals.config import Approval
 from opsrhythm.platform.config_types import Email, Slug, StrictModel, Timezone
@@ -53,6 +53,16 @@ class Person(StrictModel):
     email: Email
     role: str = ""
     timezone: Timezone = "UTC"
+
+
+class ApprovalSettings(StrictModel):
+    """Settings of the approval step that are not any one ritual's."""
+
+    cli_users: dict[str, Slug] = Field(
+        default_factory=dict,
+        description="OS user name -> person id: the approval commands then act only as the "
+        "person mapped to the OS user running them (--as may be omitted).",
+    )
 
 
 class Audience(StrictModel):
@@ -109,8 +119,34 @@ class PlatformConfig(StrictModel):
         default=None,
         description="Where owner notices go when email fails: the outbox folder, and a webhook.",
     )
+    approvals: ApprovalSettings | None = Field(
+        default=None, description="Who the CLI may decide approvals as (cli_users)."
+    )
 
     _base_dir: Path = PrivateAttr(default=Path("."))
+
+    @field_validator("approvals")
+    @classmethod
+    def _cli_users_are_people(
+        cls, approvals: ApprovalSettings | None, info: ValidationInfo
+    ) -> ApprovalSettings | None:
+        people = info.data.get("people")  # absent when the people section itself is invalid
+        if approvals is None or people is None:
+            return approvals
+        known = {person.id for person in people}
+        unknown = [
+            f"cli_users.{user}: unknown person {person_id!r}"
+            for user, person_id in approvals.cli_users.items()
+            if person_id not in known
+        ]
+        if unknown:
+            raise ValueError("; ".join(unknown) + f" (known: {', '.join(sorted(known))})")
+        return approvals
+
+    def cli_users(self) -> dict[str, str]:
+        """``approvals.cli_users`` as OS user -> email; empty when not configured."""
+        mapped = self.approvals.cli_users if self.approvals else {}
+        return {user: self.person(person_id).email for user, person_id in mapped.items()}
 
     @property
     def base_dir(self) -> Path:

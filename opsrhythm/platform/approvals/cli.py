@@ -1,8 +1,10 @@
-"""``opsrhythm approve|reject|request-changes|pending``, declared.
+"""``opsrhythm approve|reject|request-changes|redraft|pending``, declared.
 
-Decisions go to the ritual's own workflow as the ``decide`` Update, so the workflow, not this
-CLI, decides who may decide. The handlers are in ``approvals.handlers``; ``status WORKFLOW_ID``
-(a run's approval) is one of the run commands.
+Decisions go to the ritual's own workflow as the ``decide`` Update, and the owner's go-ahead
+after a request for changes as the ``redraft`` Update, so the workflow, not this CLI, decides
+who may do what. They take ``--config`` only for ``approvals.cli_users`` and work without a
+config file. The handlers are in ``approvals.handlers``; ``status WORKFLOW_ID`` (a run's
+approval) is one of the run commands.
 """
 
 from __future__ import annotations
@@ -15,20 +17,24 @@ from opsrhythm.platform.cli import Command
 HANDLERS = "opsrhythm.platform.approvals.handlers"
 
 
+AS_HELP = (
+    "your email, as configured; may be omitted when the config's approvals.cli_users maps "
+    "your OS user to you, and must then be that person"
+)
+
+
+def _run_and_who(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "workflow_id", metavar="WORKFLOW_ID", help="e.g. monthly-kpi-report-2026-10"
+    )
+    parser.add_argument("--as", dest="approver", metavar="EMAIL", help=AS_HELP)
+
+
 def _decision(text: str | None) -> Callable[[argparse.ArgumentParser], None]:
     """The arguments of a decision: whose, on which run, and its comment or reason."""
 
     def arguments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument(
-            "workflow_id", metavar="WORKFLOW_ID", help="e.g. monthly-kpi-report-2026-10"
-        )
-        parser.add_argument(
-            "--as",
-            dest="approver",
-            required=True,
-            metavar="EMAIL",
-            help="your email, as configured",
-        )
+        _run_and_who(parser)
         if text is None:
             parser.add_argument("--comment", default="", help="optional note for the audit trail")
         else:
@@ -42,22 +48,24 @@ def _pending(parser: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = (
-    Command(
-        "approve", "Approve a ritual's draft.", f"{HANDLERS}:approve", _decision(None), config=False
-    ),
+    Command("approve", "Approve a ritual's draft.", f"{HANDLERS}:approve", _decision(None)),
     Command(
         "reject",
         "Reject a ritual's draft; nothing is sent.",
         f"{HANDLERS}:reject",
         _decision("reason"),
-        config=False,
     ),
     Command(
         "request-changes",
         "Ask for a new draft, saying what to change.",
         f"{HANDLERS}:request_changes",
         _decision("comment"),
-        config=False,
+    ),
+    Command(
+        "redraft",
+        "After a request for changes, once they are made: draft the next round now.",
+        f"{HANDLERS}:redraft",
+        _run_and_who,
     ),
     Command(
         "pending",

@@ -1,23 +1,30 @@
-"""Talking to a ritual's approval through Temporal: the ``decide`` Update and ``approval`` query.
+"""Talking to a ritual's approval through Temporal: the ``decide`` and ``redraft`` Updates and
+the ``approval`` query.
 
 Shared by the CLI and the web app, so both turn Temporal's errors into the same sentences:
-a refusal from the workflow's validator, a run that has already finished, an unknown id.
+a refusal from the workflow's validator, a run that has already finished, an unknown id, a
+run no worker answers for. Every wait is bounded: with no worker, a decision fails within
+``DECISION_WAIT`` and carries that as its ``not_after``, so a worker that comes back later
+refuses it instead of applying it behind the caller's back.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from opsrhythm.platform.approvals.callers import with_callers
 from opsrhythm.platform.approvals.models import (
     REDRAFT_UPDATE,
     ApprovalDecision,
@@ -26,6 +33,8 @@ from opsrhythm.platform.approvals.models import (
 )
 
 QUERY_TIMEOUT = timedelta(seconds=5)
+DECISION_WAIT = timedelta(seconds=30)
+"""How long a decision or redraft waits for a worker, in all (the RPC timeout is per poll)."""
 DECIDE_UPDATE = "decide"
 APPROVAL_QUERY = "approval"
 
@@ -39,13 +48,22 @@ class ApprovalNotFound(Exception):
 
 
 class ApprovalUnavailable(Exception):
-    """Temporal could not be reached or did not answer in time."""
+    """Temporal could not be reached, or no worker answered in time."""
+
+
+@dataclass(frozen=True)
+class OpenApprovals:
+    approvals: list[ApprovalStatus]
+    """Pending, soonest deadline first."""
+    unanswered: list[str]
+    """Running workflows that did not answer: whether they await anyone is unknown."""
 
 
 async def _closed_status(client: Client, workflow_id: str, run_id: str | None) -> str | None:
     """'completed', 'failed', … for a finished run; None if it is running or unknown."""
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
-        description = await client.get_workflow_handle(workflow_id, run_id=run_id).describe()
+        description = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
     except RPCError:
         return None
     status = description.status
@@ -65,21 +83,45 @@ async def _explain(
     return ApprovalUnavailable(f"Temporal did not answer for {workflow_id}: {error.message}")
 
 
+def _seconds(wait: timedelta) -> str:
+    return f"{wait.total_seconds():g} s"
+
+
 async def send_decision(
-    client: Client, workflow_id: str, decision: ApprovalDecision, run_id: str | None = None
+    client: Client,
+    workflow_id: str,
+    decision: ApprovalDecision,
+    run_id: str | None = None,
+    wait: timedelta | None = None,
 ) -> ApprovalStatus:
     """Send the Update and return the approval as it stands after it.
 
     ``run_id`` pins the run: a link issued for one run never decides another of the same id.
+    ``wait`` (default ``DECISION_WAIT``) bounds the whole call.
     """
-    return await _update(client, workflow_id, run_id, DECIDE_UPDATE, decision)
+    limit = wait or DECISION_WAIT
+    if decision.not_after is None:
+        decision = decision.model_copy(update={"not_after": datetime.now(UTC) + limit})
+    late = f"no worker answered within {_seconds(limit)}; your decision was not recorded"
+    return await _update(
+        client, workflow_id, run_id, DECIDE_UPDATE, decision, limit, f"{late} — try again later"
+    )
 
 
 async def request_redraft(
-    client: Client, workflow_id: str, request: RedraftRequest, run_id: str | None = None
+    client: Client,
+    workflow_id: str,
+    request: RedraftRequest,
+    run_id: str | None = None,
+    wait: timedelta | None = None,
 ) -> ApprovalStatus:
     """The owner's ``redraft`` Update: the changes asked for are made, draft the next round."""
-    return await _update(client, workflow_id, run_id, REDRAFT_UPDATE, request)
+    limit = wait or DECISION_WAIT
+    late = (
+        f"no worker answered within {_seconds(limit)}; the redraft may still start when a "
+        f"worker returns (see: opsrhythm status {workflow_id})"
+    )
+    return await _update(client, workflow_id, run_id, REDRAFT_UPDATE, request, limit, late)
 
 
 async def _update(
@@ -88,42 +130,54 @@ async def _update(
     run_id: str | None,
     update: str,
     argument: ApprovalDecision | RedraftRequest,
+    limit: timedelta,
+    late: str,
 ) -> ApprovalStatus:
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
-        after: ApprovalStatus = await handle.execute_update(
-            update, argument, result_type=ApprovalStatus, rpc_timeout=QUERY_TIMEOUT * 6
-        )
-        return after
+        async with asyncio.timeout(limit.total_seconds()):
+            after: ApprovalStatus = await handle.execute_update(
+                update, argument, result_type=ApprovalStatus, rpc_timeout=limit
+            )
     except WorkflowUpdateFailedError as failure:
         cause = failure.cause
         message = cause.message if isinstance(cause, ApplicationError) else str(cause)
         raise DecisionRefused(message) from None
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise ApprovalUnavailable(late) from None
     except RPCError as error:
         raise await _explain(client, workflow_id, run_id, error) from None
+    return await with_callers(client, workflow_id, run_id, after)
 
 
 async def approval_status(
     client: Client, workflow_id: str, run_id: str | None = None
 ) -> ApprovalStatus:
+    """The run's approval, each audit entry with the Temporal identity that sent it."""
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
         status: ApprovalStatus = await handle.query(
             APPROVAL_QUERY, result_type=ApprovalStatus, rpc_timeout=QUERY_TIMEOUT
         )
-        return status
     except WorkflowQueryFailedError as failure:
         raise ApprovalNotFound(f"{workflow_id} has no approval step ({failure})") from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise ApprovalNotFound(f"no workflow {workflow_id!r}") from None
+        if error.status in (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED):
+            raise ApprovalUnavailable(
+                f"could not ask {workflow_id}: no worker answered within "
+                f"{_seconds(QUERY_TIMEOUT)} (is one running?)"
+            ) from None
         raise ApprovalUnavailable(
             f"Temporal did not answer for {workflow_id}: {error.message}"
         ) from None
+    return await with_callers(client, workflow_id, run_id, status)
 
 
-async def open_approvals(client: Client, approver: str | None = None) -> list[ApprovalStatus]:
-    """Pending approvals across every running workflow, optionally only those awaiting one email."""
+async def open_approvals(client: Client, approver: str | None = None) -> OpenApprovals:
+    """Pending approvals across every running workflow, optionally only those awaiting one
+    email; and the runs that could not be asked."""
     try:
         ids = [
             execution.id async for execution in client.list_workflows("ExecutionStatus = 'Running'")
@@ -131,21 +185,24 @@ async def open_approvals(client: Client, approver: str | None = None) -> list[Ap
     except RPCError as error:
         raise ApprovalUnavailable(f"cannot list workflows: {error.message}") from None
 
-    async def one(workflow_id: str) -> ApprovalStatus | None:
+    async def one(workflow_id: str) -> ApprovalStatus | str | None:
         try:
             return await approval_status(client, workflow_id)
-        except (ApprovalNotFound, ApprovalUnavailable):
-            return None  # not a ritual with an approval step, or no worker to answer
+        except ApprovalNotFound:
+            return None  # not a ritual with an approval step
+        except ApprovalUnavailable:
+            return workflow_id
 
     found = await asyncio.gather(*(one(workflow_id) for workflow_id in dict.fromkeys(ids)))
     wanted = approver.strip().lower() if approver else None
-    return sorted(
+    pending = sorted(
         (
             status
             for status in found
-            if status is not None
+            if isinstance(status, ApprovalStatus)
             and status.state == "pending"
             and (wanted is None or wanted in {p.email.lower() for p in status.pending})
         ),
         key=lambda status: (status.deadline is None, status.deadline, status.workflow_id),
     )
+    return OpenApprovals(pending, [item for item in found if isinstance(item, str)])

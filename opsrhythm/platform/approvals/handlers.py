@@ -1,7 +1,10 @@
-"""What the approval commands do: send a decision, list what is pending, show one approval.
+"""What the approval commands do: send a decision or a redraft, list what is pending, show one
+approval.
 
 The workflow's refusals and Temporal's errors come back as ``ServerError``s, which the CLI
-prints as one line with exit code 1.
+prints as one line with exit code 1; so does a run that could not be asked (no worker). Who a
+decision is from is ``--as``, checked against ``approvals.cli_users`` when the config (found or
+given) has it; Temporal records the CLI's own identity beside it (``approvals.identity``).
 """
 
 from __future__ import annotations
@@ -18,9 +21,16 @@ from opsrhythm.platform.approvals.client import (
     DecisionRefused,
     approval_status,
     open_approvals,
+    request_redraft,
     send_decision,
 )
-from opsrhythm.platform.approvals.models import ApprovalDecision, ApprovalStatus, DecisionKind
+from opsrhythm.platform.approvals.identity import acting_as, os_user
+from opsrhythm.platform.approvals.models import (
+    ApprovalDecision,
+    ApprovalStatus,
+    DecisionKind,
+    RedraftRequest,
+)
 from opsrhythm.platform.approvals.views import approval_json, print_approval, print_pending
 from opsrhythm.platform.cli import CliContext
 from opsrhythm.platform.cli_errors import ServerError
@@ -37,6 +47,14 @@ def _as_server_errors() -> Iterator[None]:
         raise ServerError(str(error)) from None
 
 
+def _cli_users(args: argparse.Namespace, context: CliContext) -> dict[str, str]:
+    """``approvals.cli_users`` (OS user -> email) of the config given, or found by default;
+    none without a config, so the commands work on a machine that has no config file."""
+    if args.config is None and not context.configs.path(None).is_file():
+        return {}
+    return context.config(args).cli_users()
+
+
 async def approve(args: argparse.Namespace, context: CliContext) -> int:
     return await _decide(args, context, "approve")
 
@@ -50,15 +68,34 @@ async def request_changes(args: argparse.Namespace, context: CliContext) -> int:
 
 
 async def _decide(args: argparse.Namespace, context: CliContext, decision: DecisionKind) -> int:
+    approver = acting_as(args.approver, _cli_users(args, context), os_user())
+    assert approver is not None  # required: acting_as raised instead
+    # channel "cli" only keeps old histories' audit readable: the caller is the proof.
     sent = ApprovalDecision(
-        approver=args.approver, decision=decision, comment=args.comment, channel="cli"
+        approver=approver, decision=decision, comment=args.comment, channel="cli"
     )
     client = await context.connect()
     with _as_server_errors():
         after = await send_decision(client, args.workflow_id, sent)
     verb = decision.replace("_", "-")
-    print(f"{verb}: recorded for {args.workflow_id} as {args.approver}")
+    print(f"{verb}: recorded for {args.workflow_id} as {approver}")
     print_approval(after)
+    return 0
+
+
+async def redraft(args: argparse.Namespace, context: CliContext) -> int:
+    """The owner's go-ahead after a request for changes: draft the next round now."""
+    asked = acting_as(args.approver, _cli_users(args, context), os_user(), required=False)
+    by = asked or context.identity
+    client = await context.connect()
+    with _as_server_errors():
+        after = await request_redraft(
+            client, args.workflow_id, RedraftRequest(requested_by=by, channel="cli")
+        )
+    print(
+        f"redraft: {args.workflow_id} asked to draft again by {by}; "
+        f"approval now {after.state} (round {after.round})"
+    )
     return 0
 
 
@@ -67,9 +104,16 @@ async def pending(args: argparse.Namespace, context: CliContext) -> int:
     with _as_server_errors():
         found = await open_approvals(client, args.approver)
     if args.json:
-        print_json({"approvals": [approval_json(status) for status in found]})
+        approvals = [approval_json(status) for status in found.approvals]
+        print_json({"approvals": approvals, "unanswered": found.unanswered})
     else:
-        print_pending(found, args.approver)
+        print_pending(found.approvals, args.approver, complete=not found.unanswered)
+    if found.unanswered:
+        count = len(found.unanswered)
+        raise ServerError(
+            f"could not ask {count} run{'s' if count > 1 else ''} (no worker answering?): "
+            + ", ".join(found.unanswered)
+        )
     return 0
 
 

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsrhythm.platform.approvals.models import ApprovalStatus, Contact
+from opsrhythm.platform.approvals.models import ApprovalStatus, AuditEntry, Contact
 from opsrhythm.platform.terminal import utc_iso
 
 
 def _when(status: ApprovalStatus) -> str:
     return f"{status.deadline:%Y-%m-%d %H:%M} UTC" if status.deadline else "no deadline"
+
+
+def _source(entry: AuditEntry) -> str:
+    """Who sent it, as Temporal recorded; the channel only for entries from before that."""
+    return f"by {entry.caller}" if entry.caller else f"via {entry.channel}"
 
 
 def print_approval(status: ApprovalStatus) -> None:
@@ -32,13 +37,17 @@ def print_approval(status: ApprovalStatus) -> None:
         note = f'  "{entry.comment}"' if entry.comment else ""
         print(
             f"  {entry.at:%Y-%m-%d %H:%M} UTC  round {entry.round}  {entry.actor}  "
-            f"{entry.action}  via {entry.channel}{note}"
+            f"{entry.action}  {_source(entry)}{note}"
         )
 
 
-def print_pending(found: list[ApprovalStatus], approver: str | None) -> None:
+def print_pending(
+    found: list[ApprovalStatus], approver: str | None, *, complete: bool = True
+) -> None:
+    """``complete`` false: some runs did not answer, so 'none' is only of those that did."""
     if not found:
-        print("No approvals are waiting" + (f" for {approver}" if approver else "") + ".")
+        among = "" if complete else " among the runs that answered"
+        print("No approvals are waiting" + (f" for {approver}" if approver else "") + among + ".")
         return
     for status in found:
         waiting = ", ".join(p.email for p in status.pending)
@@ -75,6 +84,7 @@ def approval_json(status: ApprovalStatus) -> dict[str, Any]:
                 "actor": entry.actor,
                 "action": entry.action,
                 "channel": entry.channel,
+                "caller": entry.caller or None,
                 "comment": entry.comment,
             }
             for entry in status.audit
