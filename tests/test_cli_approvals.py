@@ -5,16 +5,21 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import shlex
+from pathlib import Path
 
 import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 import starter
+from opsrhythm.platform.approvals.client import approval_status
+from opsrhythm.platform.approvals.identity import os_user
+from opsrhythm.platform.approvals.models import Contact
 from opsrhythm.platform.cli import main_async
 from opsrhythm.platform.temporal_runtime import find_binary
-from tests.conftest import REPO
+from tests.conftest import EXAMPLE_CONFIG, REPO
 from tests.workflows.approval_fakes import (
+    ANA,
     DEV,
     GRACE,
     ApprovalFakes,
@@ -161,3 +166,59 @@ async def test_stock_temporal_cli_update_shows_as_the_temporal_cli(
     assert [(DEV.email, "email-link")] == [(e.actor, e.channel) for e in result.approval.audit]
     [line] = [row for row in out.splitlines() if f"{DEV.email}  approve" in row]
     assert ("by temporal-cli", False) == (line.split("approve  ")[1][:15], "email-link" in out)
+
+
+async def test_redraft_drafts_the_next_round_once_and_then_refuses(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a request for changes, `opsrhythm redraft ID --as OWNER` starts round 2 and says so
+    in one line; a second redraft is refused in one line, exit 1."""
+    fakes = ApprovalFakes(approval())
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        await cli(
+            dev_server_env,
+            capsys,
+            "request-changes",
+            handle.id,
+            "--as",
+            DEV.email,
+            "--comment",
+            "fix churn",
+        )
+        await approval_state(handle, "redrafting")
+        code, out, _ = await cli(dev_server_env, capsys, "redraft", handle.id, "--as", ANA.email)
+        await approval_state(handle, "pending", round=2)
+        second = await approval_status(dev_server_env.client, handle.id)
+        again, _, err = await cli(dev_server_env, capsys, "redraft", handle.id)
+        await handle.terminate()
+    assert (
+        0,
+        f"redraft: {handle.id} asked to draft again by {ANA.email}; "
+        "approval now redrafting (round 1)\n",
+    ) == (code, out)
+    assert [(ANA.email, "redraft", dev_server_env.client.identity)] == [
+        (e.actor, e.action, e.caller) for e in second.audit if e.action == "redraft"
+    ]
+    assert (1, "opsrhythm: refused: this run is not waiting for a redraft\n") == (again, err)
+
+
+async def test_cli_users_decide_as_the_person_mapped_to_the_os_user(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """With approvals.cli_users mapping this OS user to Chloé, `approve ID` needs no --as."""
+    chloe = Contact(name="Chloé Dubois", email="chloe.dubois@acme.example")
+    config = tmp_path / "opsrhythm.yaml"
+    config.write_text(
+        EXAMPLE_CONFIG.read_text() + f"\napprovals:\n  cli_users: {{{os_user()}: chloe}}\n"
+    )
+    fakes = ApprovalFakes(approval(approvers=[DEV, chloe]))
+    async with running_report(dev_server_env.client, fakes) as handle:
+        await approval_state(handle)
+        code, out, _ = await cli(
+            dev_server_env, capsys, "approve", handle.id, "--config", str(config)
+        )
+        result = await handle.result()
+    assert (0, f"approve: recorded for {handle.id} as {chloe.email}") == (code, out.splitlines()[0])
+    assert result.approval is not None
+    assert [chloe.email] == [e.actor for e in result.approval.audit]

@@ -49,6 +49,7 @@ APPROVAL_KEYS = {
     "pending",
     "audit",
 }
+AUDIT_KEYS = {"at", "round", "actor", "action", "channel", "comment", "caller"}
 SCHEDULE_KEYS = {
     "ritual_id",
     "schedule_id",
@@ -311,3 +312,25 @@ async def test_schedule_list_and_describe_json(
         described["recent_runs"],
     )
     assert listed["next_runs"] == [run["at"] for run in described["upcoming"][:3]]
+
+
+@pytest.mark.dev_server
+async def test_audit_json_names_the_caller_and_pending_the_unanswered(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit entries carry `caller` (the Temporal identity that sent the decision) beside the
+    channel it declared; `pending --json` has `unanswered` beside `approvals`."""
+    ritual_id = f"json-{uuid.uuid4().hex[:8]}"
+    async with awaiting_approval(dev_server_env.client, ritual_id) as handle:
+        await main_async(
+            starter.commands(),
+            ["request-changes", handle.id, "--as", DEV.email, "--comment", "fix churn"],
+            on_server(dev_server_env),
+        )
+        capsys.readouterr()
+        _, one = await run_json_on(dev_server_env, capsys, "status", handle.id, "--json")
+        _, waiting = await run_json_on(dev_server_env, capsys, "pending", "--json")
+    [entry] = one["approval"]["audit"]
+    assert AUDIT_KEYS == set(entry)
+    assert ("cli", dev_server_env.client.identity) == (entry["channel"], entry["caller"])
+    assert {"approvals", "unanswered"} == set(waiting)
