@@ -9,6 +9,7 @@ import yaml
 
 from opsrhythm.config_loader import parse_config
 from opsrhythm.platform.approvals.plan import approval_plan, reminder_offsets
+from opsrhythm.platform.approvals.policy import describe_policy
 from opsrhythm.platform.schedules.config import parse_duration
 from tests.conftest import EXAMPLE_CONFIG
 from tests.test_config import problems_for
@@ -94,6 +95,10 @@ def test_plan_resolves_people_and_policy() -> None:
             "rituals[0].approval.backup_approver: required when on_timeout is escalate",
         ),
         (
+            {"approvers": ["dev"], "redraft_after": "0d"},
+            "rituals[0].approval.redraft_after: must be longer than zero",
+        ),
+        (
             {"approvers": ["dev"], "deadline": "3 days"},
             "rituals[0].approval.deadline: String should match pattern",
         ),
@@ -106,3 +111,71 @@ def test_plan_resolves_people_and_policy() -> None:
 def test_approval_problems(approval: dict[str, Any], expected: str) -> None:
     """Unknown people, impossible quorums and missing settings are one line each, with the path."""
     assert any(p.startswith(expected) for p in problems_for({"rituals.0.approval": approval}))
+
+
+@pytest.mark.parametrize(
+    ("approval", "expected"),
+    [
+        ({"approvers": ["dev", "chloe", "ben"]}, ("any", 1, "any one approver")),
+        (
+            {"approvers": ["dev", "chloe", "ben"], "policy": "all"},
+            ("all", 3, "every approver"),
+        ),
+        (
+            {"approvers": ["dev", "chloe", "ana"], "policy": "all"},
+            ("all", 2, "every approver but the requester"),
+        ),
+        (
+            {"approvers": ["dev", "chloe", "ben"], "policy": "n_of_m", "required": 2},
+            ("n_of_m", 2, "2 of 3 approvers"),
+        ),
+        (
+            {"approvers": ["dev", "chloe", "ben", "ana"], "policy": "n_of_m", "required": 2},
+            ("n_of_m", 2, "2 of 3 approvers"),
+        ),
+    ],
+)
+def test_plan_keeps_each_policy_and_its_quorum(
+    approval: dict[str, Any], expected: tuple[str, int, str]
+) -> None:
+    """Config to plan, per policy: the approvals required, never counting the requester (Ana,
+    the owner), and the policy in words, which leaves the requester out too."""
+    config = parse_config(
+        with_approval(**approval), source="t.yaml", base_dir=EXAMPLE_CONFIG.parent
+    )
+    plan = approval_plan(config, config.rituals[0])
+    assert plan is not None
+    assert expected == (plan.policy, plan.required, describe_policy(plan))
+
+
+def test_plan_carries_timezones_and_redraft_delay() -> None:
+    """Each person's timezone reaches their Contact; redraft_after becomes seconds."""
+    text = with_approval(
+        approvers=["chloe", "grace"],
+        on_timeout="escalate",
+        backup_approver="ben",
+        redraft_after="1d12h",
+    )
+    config = parse_config(text, source="t.yaml", base_dir=EXAMPLE_CONFIG.parent)
+    plan = approval_plan(config, config.rituals[0])
+    assert plan is not None
+    assert (
+        ["Europe/Paris", "America/New_York"],
+        "Europe/London",
+        "Europe/London",
+        129_600,
+    ) == (
+        [a.timezone for a in plan.approvers],
+        plan.backup.timezone if plan.backup else None,
+        plan.owner.timezone,
+        plan.redraft_after_seconds,
+    )
+
+
+def test_plan_without_redraft_delay_waits_for_the_owner() -> None:
+    """No redraft_after: the plan has no delay, so the run waits for the owner's redraft."""
+    config = parse_config(
+        with_approval(approvers=["dev"]), source="t.yaml", base_dir=EXAMPLE_CONFIG.parent
+    )
+    plan = approval_plan(config, config.rituals[0])
+    assert plan is not None and plan.redraft_after_seconds is None

@@ -104,7 +104,7 @@ class GateState:
         if not self.awaiting_redraft or self._redraft_requested:
             refused = "this run is not waiting for a redraft"
         elif request.round is not None and request.round != self.round.number:
-            refused = f"round {request.round} is over: round {self.round.number} asked for changes"
+            refused = f"round {self.round.number} asked for changes, not round {request.round}"
         else:
             return
         raise ApplicationError(refused, type="RedraftRefused", non_retryable=True)

@@ -44,3 +44,8 @@ class Approval(StrictModel):
     backup_approver: Slug | None = Field(
         default=None, description="Who decides after an escalation (on_timeout: escalate)."
     )
+    redraft_after: Duration | None = Field(
+        default=None,
+        description="After a request for changes, draft again on its own this long after "
+        "('2d'); unset, the run waits for the owner's 'opsrhythm redraft' or redraft link.",
+    )

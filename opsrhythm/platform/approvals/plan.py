@@ -42,12 +42,14 @@ def approval_plan(config: PlatformConfig, ritual: Ritual) -> ApprovalPlan | None
 
     def recipient(person_id: str) -> Contact:
         person = config.person(person_id)
-        return Contact(name=person.name, email=person.email)
+        return Contact(name=person.name, email=person.email, timezone=person.timezone)
 
     requester = recipient(approval.requester or ritual.owner)
     approvers = [recipient(p) for p in dict.fromkeys(approval.approvers)]
     eligible = [a for a in approvers if a.email.lower() != requester.email.lower()]
     deadline = int(parse_duration(approval.deadline).total_seconds())
+    redraft_after = approval.redraft_after
+    redraft_seconds = int(parse_duration(redraft_after).total_seconds()) if redraft_after else None
     return ApprovalPlan(
         approvers=approvers,
         policy=approval.policy,
@@ -59,6 +61,7 @@ def approval_plan(config: PlatformConfig, ritual: Ritual) -> ApprovalPlan | None
         reminder_offsets_seconds=reminder_offsets(approval.reminders, deadline),
         on_timeout=approval.on_timeout,
         backup=recipient(approval.backup_approver) if approval.backup_approver else None,
+        redraft_after_seconds=redraft_seconds,
     )
 
 
@@ -101,3 +104,5 @@ def approval_problems(
         yield "backup_approver", "required when on_timeout is escalate"
     if not parse_duration(approval.deadline):
         yield "deadline", "must be longer than zero"
+    if approval.redraft_after is not None and not parse_duration(approval.redraft_after):
+        yield "redraft_after", "must be longer than zero"

@@ -1,4 +1,5 @@
-"""What approvers see of a KPI report draft: a title and one line per KPI. Pure, for workflows."""
+"""What approvers see of a KPI report draft: a title, one line per KPI, and each KPI's figure
+(compared between rounds after a request for changes). Pure, for workflows."""
 
 from __future__ import annotations
 
@@ -27,13 +28,16 @@ def report_draft(
         title=f"{plan.ritual_name} for {Month.parse(plan.period).label}",
         summary=lines,
         location=f"{rendered.archive_location}/{INDEX_NAME}",
+        figures={f.kpi.name: format_value(f.value, f.kpi) for f in figures},
     )
 
 
-def report_context(workflow_id: str, plan: ReportPlan) -> ApprovalContext:
+def report_context(workflow_id: str, plan: ReportPlan, run_id: str = "") -> ApprovalContext:
+    """``run_id`` is the asking run's (``workflow.info().run_id``): its links name it."""
     return ApprovalContext(
         workflow_id=workflow_id,
         ritual_id=plan.ritual_id,
         ritual_name=plan.ritual_name,
         period=plan.period,
+        run_id=run_id,
     )
