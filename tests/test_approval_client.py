@@ -119,3 +119,19 @@ async def test_the_audit_names_the_client_that_called_not_the_channel_it_claims(
         await handle.result()
     assert [("email-link", "mallory-script")] == [(e.channel, e.caller) for e in after.audit]
     assert after.audit == later.audit
+
+
+async def test_cancelling_a_waiting_decision_is_a_cancellation(
+    dev_server_env: WorkflowEnvironment,
+) -> None:
+    """A caller that gives up itself (a closed web request) sees its cancellation, not an
+    'unavailable' it would report to nobody."""
+    client = dev_server_env.client
+    async with running_report(client, ApprovalFakes(approval())) as handle:
+        await approval_state(handle)
+    waiting = asyncio.create_task(send_decision(client, handle.id, decision(), wait=WAIT))
+    await asyncio.sleep(0.5)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await handle.terminate()

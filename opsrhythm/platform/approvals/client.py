@@ -144,6 +144,10 @@ async def _update(
         message = cause.message if isinstance(cause, ApplicationError) else str(cause)
         raise DecisionRefused(message) from None
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # The SDK reports our caller's own cancellation in the same error: pass it on.
+            raise asyncio.CancelledError from None
         raise ApprovalUnavailable(late) from None
     except RPCError as error:
         raise await _explain(client, workflow_id, run_id, error) from None
