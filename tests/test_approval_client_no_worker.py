@@ -78,5 +78,6 @@ async def test_status_of_a_run_no_worker_answers_is_exit_1(
     await handle.terminate()
     assert (
         1,
-        f"opsrhythm: could not ask {handle.id}: no worker answered within 1 s (is one running?)\n",
+        f"opsrhythm: Temporal did not answer for {handle.id}: no worker answered within 1 s "
+        "(is one running?)\n",
     ) == (code, err)

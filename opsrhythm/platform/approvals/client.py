@@ -170,7 +170,7 @@ async def approval_status(
             raise ApprovalNotFound(f"no workflow {workflow_id!r}") from None
         if error.status in (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED):
             raise ApprovalUnavailable(
-                f"could not ask {workflow_id}: no worker answered within "
+                f"Temporal did not answer for {workflow_id}: no worker answered within "
                 f"{_seconds(QUERY_TIMEOUT)} (is one running?)"
             ) from None
         raise ApprovalUnavailable(
