@@ -23,11 +23,21 @@ AS_HELP = (
 )
 
 
-def _run_and_who(parser: argparse.ArgumentParser) -> None:
+REDRAFT_AS_HELP = (
+    "your email, for the audit trail (default: the person approvals.cli_users maps your OS "
+    "user to, else this command's Temporal identity)"
+)
+
+
+def _run_and_who(parser: argparse.ArgumentParser, who: str = AS_HELP) -> None:
     parser.add_argument(
         "workflow_id", metavar="WORKFLOW_ID", help="e.g. monthly-kpi-report-2026-10"
     )
-    parser.add_argument("--as", dest="approver", metavar="EMAIL", help=AS_HELP)
+    parser.add_argument("--as", dest="approver", metavar="EMAIL", help=who)
+
+
+def _redraft(parser: argparse.ArgumentParser) -> None:
+    _run_and_who(parser, REDRAFT_AS_HELP)
 
 
 def _decision(text: str | None) -> Callable[[argparse.ArgumentParser], None]:
@@ -65,7 +75,7 @@ COMMANDS = (
         "redraft",
         "After a request for changes, once they are made: draft the next round now.",
         f"{HANDLERS}:redraft",
-        _run_and_who,
+        _redraft,
     ),
     Command(
         "pending",
