@@ -279,3 +279,12 @@ def test_rejected_notice_gives_the_next_step(tmp_path: Path) -> None:
     """A rejection tells the owner how to produce the period again."""
     email = rendered(activities(tmp_path).render_approval_notice(notice("rejected")))
     assert "opsrhythm run monthly-kpi-report --period 2026-10 --again" in email.text
+
+
+def test_links_name_the_scheduling_run_when_the_context_does_not(tmp_path: Path) -> None:
+    """A context without a run id still gets links bound to the run that asked."""
+    unnamed = request().model_copy(update={"context": CONTEXT.model_copy(update={"run_id": ""})})
+    env = ActivityEnvironment()
+    [message] = env.run(activities(tmp_path).render_approval_emails, unnamed).messages
+    token = LINK.findall(rendered(message.path).text)[0][2]
+    assert env.info.workflow_run_id == SIGNER.verify(token, DEADLINE.replace(year=2025)).run_id
