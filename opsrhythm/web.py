@@ -1,5 +1,6 @@
-"""``opsrhythm web``: the pages behind the signed links in emails (approvals, and feedback ack
-and resolve when the config has a ``feedback:`` section), and ``POST /feedback``.
+"""``opsrhythm web``: the pages behind the signed links in emails (approvals, the full draft
+behind an approver's link, the owner's redraft, and feedback ack and resolve when the config has
+a ``feedback:`` section), and ``POST /feedback``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from temporalio.client import Client
 
 from opsrhythm.platform import resources
 from opsrhythm.platform.approvals.links import LinkSigner
-from opsrhythm.platform.approvals.pages import ApprovalPages
+from opsrhythm.platform.approvals.redraft_pages import RedraftPages
 from opsrhythm.platform.approvals.store import UsedLinks
+from opsrhythm.platform.rendering import default_archive_dir
 from opsrhythm.platform.web_pages import CSRF_COOKIE
 
 if TYPE_CHECKING:
@@ -33,16 +35,32 @@ def create_app(
     used: UsedLinks,
     templates_dir: Path | None = None,
     extra_routes: Sequence[Route] = (),
+    *,
+    archive_dir: Path | None = None,
+    organization: str = "OpsRhythm",
 ) -> Starlette:
-    pages = ApprovalPages(client, signer, used, templates_dir or resources.templates_dir())
+    """The pages; full drafts are read from ``archive_dir`` (default: OPSRHYTHM_ARCHIVE, as the
+    worker), and ``organization`` heads every page."""
+    pages = RedraftPages(
+        client,
+        signer,
+        used,
+        templates_dir or resources.templates_dir(),
+        archive_dir or default_archive_dir(),
+        organization,
+    )
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
 
+    approval = "/approvals/{workflow_id}/{approver}"
     return Starlette(
         routes=[
-            Route("/approvals/{workflow_id}/{approver}", pages.confirm, methods=["GET"]),
-            Route("/approvals/{workflow_id}/{approver}", pages.decide, methods=["POST"]),
+            Route(approval, pages.confirm, methods=["GET"]),
+            Route(approval, pages.decide, methods=["POST"]),
+            Route(approval + "/draft/{token}/{name:path}", pages.draft, methods=["GET"]),
+            Route(approval + "/redraft", pages.confirm_redraft, methods=["GET"]),
+            Route(approval + "/redraft", pages.redraft, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
             *extra_routes,
         ]
@@ -76,7 +94,13 @@ async def serve(
             print("Feedback pages off: no config with a feedback: section (see --config)")
         # No access log: the links' tokens are in the URLs.
         server_config = uvicorn.Config(
-            create_app(client, signer, used, extra_routes=feedback),
+            create_app(
+                client,
+                signer,
+                used,
+                extra_routes=feedback,
+                organization=config.organization.name if config else "OpsRhythm",
+            ),
             host=host,
             port=port,
             access_log=False,
