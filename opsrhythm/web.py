@@ -88,6 +88,8 @@ async def serve(
             else []
         )
         print(f"Web pages on http://{host}:{port} (links in emails use {public_url()})")
+        # The worker's archive must be this one, or approvers' draft links find nothing.
+        print(f"Full drafts from {default_archive_dir().resolve()} (OPSRHYTHM_ARCHIVE)")
         if feedback:
             print("Feedback: " + ", ".join(sorted({route.path for route in feedback})))
         else:
