@@ -108,6 +108,10 @@ async def test_round_two_says_what_was_asked_and_what_changed(
         await approval_state(handle, "redrafting")
         await redraft(handle)
         round_two = await approval_state(handle, round=2)
+        # Finish the run: one left waiting with no worker stops time skipping for later tests.
+        await decide(handle, DEV)
+        await decide(handle, CHLOE)
+        await handle.result()
     first, second = (e.draft for e in fakes.approval_emails if e.kind == "request")
     before = first.figures["Churn"]
     asked = [f"{CHLOE.email}: {CHURN_FIX}"]
