@@ -182,10 +182,12 @@ def json_text(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False)
 
 
+# A decision carries a wall-clock not_after, which the time-skipping server's clock outruns.
+@pytest.mark.dev_server
 @pytest.mark.parametrize("run", ["sendgrid", "outbox", "sources-down"])
 async def test_no_secret_in_history_logs_emails_or_archive(
     run: str,
-    time_skipping_env: WorkflowEnvironment,
+    dev_server_env: WorkflowEnvironment,
     ledger_url: str,
     metrics_api: str,
     tmp_path: Path,
@@ -215,10 +217,10 @@ async def test_no_secret_in_history_logs_emails_or_archive(
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    client = time_skipping_env.client
+    client = dev_server_env.client
     with FakeSendGrid(api_key=SENDGRID_KEY) as sendgrid:
         monkeypatch.setenv("SENDGRID_HOST", sendgrid.url)
-        async with approval_site(time_skipping_env, ledger_url) as base:
+        async with approval_site(dev_server_env, ledger_url) as base:
             monkeypatch.setenv("OPSRHYTHM_PUBLIC_URL", base)
             task_queue = str(uuid.uuid4())
             # The worker picks its transport, ledger and signer from the environment itself.
