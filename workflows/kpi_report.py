@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -20,42 +19,24 @@ with workflow.unsafe.imports_passed_through():
     )
     from opsrhythm.platform.periods import Month
     from opsrhythm.platform.ritual_kind import OUTCOMES_SETTLED_SIGNAL, PENDING_RESULT_QUERY
-    from opsrhythm.rituals.kpi_report.kpi_math import analyse_report, periods_needed
     from opsrhythm.rituals.kpi_report.models import (
-        GATHER_SOURCE,
         PLAN_REPORT,
-        RENDER_REPORT,
-        SOURCE_ERROR,
-        GatherSourceInput,
         KpiFigures,
         KpiReportInput,
         KpiReportResult,
         PlanReportInput,
         RenderedReport,
-        RenderReportInput,
         ReportPlan,
     )
     from opsrhythm.rituals.kpi_report.report_draft import report_context, report_draft
-    from workflows.activity_options import (
-        RENDER_HEARTBEAT,
-        RENDER_RETRY,
-        RENDER_TIMEOUT,
-    )
     from workflows.approval import ApprovalSteps
     from workflows.outcome_settling import Settling
     from workflows.owner_notices import tell_failure, tell_needs_attention
+    from workflows.report_drafting import draft_report
     from workflows.report_sending import resend_doubtful, send_all, unknown_outcomes
     from workflows.run_steps import AWAITING_APPROVAL, RunSteps
 
 SOURCE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
-# gather_source heartbeats per KPI (per month for HTTP): one query or request must answer
-# within the heartbeat timeout, and a lost worker costs no more than that.
-GATHER_HEARTBEAT = timedelta(seconds=30)
-GATHER_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_attempts=3,
-    non_retryable_error_types=[SOURCE_ERROR],
-)
 # New runs record it (then tell the owner and wait to be settled); a run that finished before
 # needs-attention notices replays without it.
 NEEDS_ATTENTION_PATCH = "needs-attention-notice"
@@ -125,20 +106,22 @@ class KpiReportWorkflow(ApprovalSteps):
         return period
 
     async def _report(self, plan: ReportPlan, period: Month) -> KpiReportResult:
-        rendered, figures = await self._draft(plan, period)
+        rendered, figures = await draft_report(plan, period, self._steps)
         if plan.approval is None:
             return await self._deliver(plan, rendered, figures, None)
 
         async def redraft() -> ApprovalDraft:
             nonlocal rendered, figures
-            rendered, figures = await self._draft(plan, period, self.approval_gate.round.number + 1)
+            rendered, figures = await draft_report(
+                plan, period, self._steps, self.approval_gate.round.number + 1
+            )
             self._steps.enter(AWAITING_APPROVAL)
             return report_draft(plan, figures, rendered)
 
         with self._steps.awaiting_approval():
             approval = await self.approval_gate.run(
                 plan.approval,
-                report_context(workflow.info().workflow_id, plan),
+                report_context(workflow.info().workflow_id, plan, workflow.info().run_id),
                 report_draft(plan, figures, rendered),
                 redraft,
             )
@@ -153,58 +136,6 @@ class KpiReportWorkflow(ApprovalSteps):
             deliveries=[],
             approval=approval,
         )
-
-    async def _draft(
-        self, plan: ReportPlan, period: Month, round: int = 1
-    ) -> tuple[RenderedReport, list[KpiFigures]]:
-        """Gather, analyse and render: the first draft, and each one after a request for changes
-        (``round``: the approval round it is for, archived apart from the rounds before)."""
-        self._steps.enter("gathering")
-        months = [str(month) for month in periods_needed(period)]
-        outcomes = await asyncio.gather(
-            *(
-                GATHER_SOURCE.execute(
-                    GatherSourceInput(source_id=s.source_id, kpi_ids=s.kpi_ids, periods=months),
-                    start_to_close_timeout=timedelta(minutes=2),
-                    heartbeat_timeout=GATHER_HEARTBEAT,
-                    retry_policy=GATHER_RETRY,
-                )
-                for s in plan.sources
-            ),
-            return_exceptions=True,
-        )
-        series: dict[str, dict[str, float | None]] = {}
-        errors: dict[str, str] = {}
-        for source, outcome in zip(plan.sources, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                if not isinstance(outcome, ActivityError):
-                    raise outcome
-                workflow.logger.warning("Source %s failed: %s", source.source_id, outcome)
-                errors.update(dict.fromkeys(source.kpi_ids, root_message(outcome)))
-            else:
-                series.update(outcome.values)
-                for kpi_id, reason in outcome.errors.items():
-                    workflow.logger.warning("KPI %s has no data: %s", kpi_id, reason)
-                    errors[kpi_id] = reason
-        if plan.sources and not series:
-            raise ApplicationError(
-                "every data source failed: " + "; ".join(sorted(set(errors.values()))),
-                type="AllSourcesFailed",
-                non_retryable=True,
-            )
-
-        self._steps.enter("analysing")
-        figures = analyse_report(plan, period, series, errors)
-
-        self._steps.enter("rendering")
-        workflow_id = workflow.info().workflow_id
-        rendered = await RENDER_REPORT.execute(
-            RenderReportInput(workflow_id=workflow_id, plan=plan, figures=figures, round=round),
-            start_to_close_timeout=RENDER_TIMEOUT,
-            heartbeat_timeout=RENDER_HEARTBEAT,
-            retry_policy=RENDER_RETRY,
-        )
-        return rendered, figures
 
     async def _deliver(
         self,

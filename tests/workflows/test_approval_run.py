@@ -34,6 +34,8 @@ async def test_each_decision_keeps_its_update_id_and_the_status_its_run(
         await handle.result()
     [entry] = status.audit
     assert ("decision-by-dev", handle.result_run_id) == (entry.update_id, pending.run_id)
+    [request] = fakes.approval_emails
+    assert handle.result_run_id == request.context.run_id
 
 
 def test_report_context_names_the_run() -> None:
