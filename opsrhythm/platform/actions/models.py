@@ -1,0 +1,49 @@
+"""An action as every ritual and command sees it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ActionState = Literal["open", "done", "dropped", "carried"]
+
+
+class ActionItem(BaseModel):
+    action_id: str = Field(description="Stable id, e.g. 'quarterly-strategy-review-2026-Q4-3'.")
+    origin: str = Field(description="The workflow id of the run that recorded it.")
+    ritual_id: str
+    period: str
+    title: str
+    owner_email: str
+    owner_name: str = ""
+    due: date
+    state: ActionState = "open"
+    carried_from: str | None = Field(
+        default=None, description="The action this one continues, when carried to a new period."
+    )
+    note: str = Field(default="", description="The latest update from its owner.")
+    updated_at: datetime | None = None
+
+
+class ListOpenActionsInput(BaseModel):
+    """Open actions owned by any of ``owner_emails`` (every owner when empty), for a kick-off."""
+
+    ritual_id: str
+    owner_emails: list[str] = Field(default_factory=list)
+
+
+class ActionUpdate(BaseModel):
+    """An owner's update to one of their actions, sent with their status update."""
+
+    action_id: str
+    state: Literal["open", "done", "dropped"] = "open"
+    note: str = Field(default="", max_length=2000)
+
+
+class ApplyActionUpdatesInput(BaseModel):
+    """Apply updates from ``owner_email``: only actions that person owns change."""
+
+    owner_email: str
+    updates: list[ActionUpdate]
