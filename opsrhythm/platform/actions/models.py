@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from opsrhythm.platform.activity_ref import ActivityRef
+
 ActionState = Literal["open", "done", "dropped", "carried"]
 
 
@@ -47,3 +49,18 @@ class ApplyActionUpdatesInput(BaseModel):
 
     owner_email: str
     updates: list[ActionUpdate]
+
+
+class OpenActions(BaseModel):
+    actions: list[ActionItem]
+
+
+class AppliedActionUpdates(BaseModel):
+    applied: list[str] = Field(description="Action ids changed.")
+    refused: list[str] = Field(description="'<id>: why' for updates not applied.")
+
+
+LIST_OPEN_ACTIONS = ActivityRef[ListOpenActionsInput, OpenActions]("list_open_actions", OpenActions)
+APPLY_ACTION_UPDATES = ActivityRef[ApplyActionUpdatesInput, AppliedActionUpdates](
+    "apply_action_updates", AppliedActionUpdates
+)

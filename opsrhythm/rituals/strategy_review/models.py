@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from opsrhythm.platform.actions.models import ActionItem, ActionUpdate
+from opsrhythm.platform.activity_ref import ActivityRef
 from opsrhythm.platform.approvals.models import (
     ApprovalPlan,
     ApprovalResult,
@@ -156,6 +157,24 @@ class ReviewEmailInput(BaseModel):
     open_actions: list[ActionItem] = Field(default_factory=list)
 
 
+class ReviewMessage(BaseModel):
+    recipient: Recipient
+    path: str = Field(description="The rendered email, ready for send_email.")
+    item_ids: list[str] = Field(description="The items it is about (ledger key).")
+
+
+class ReviewEmails(BaseModel):
+    messages: list[ReviewMessage]
+
+
+class QuarterKpisInput(BaseModel):
+    plan: ReviewPlan
+
+
+class QuarterKpis(BaseModel):
+    kpis: list[QuarterKpi]
+
+
 class RenderPackInput(BaseModel):
     workflow_id: str
     plan: ReviewPlan
@@ -196,3 +215,11 @@ class StrategyReviewResult(BaseModel):
     missing: list[str] = Field(default_factory=list)
     approval: ApprovalResult | None = None
     deliveries: list[DeliveryResult] = Field(default_factory=list)
+
+
+PLAN_REVIEW = ActivityRef[PlanReviewInput, ReviewPlan]("plan_strategy_review", ReviewPlan)
+RENDER_REVIEW_EMAILS = ActivityRef[ReviewEmailInput, ReviewEmails](
+    "render_review_emails", ReviewEmails
+)
+GATHER_QUARTER_KPIS = ActivityRef[QuarterKpisInput, QuarterKpis]("gather_quarter_kpis", QuarterKpis)
+RENDER_PACK = ActivityRef[RenderPackInput, RenderedPack]("render_review_pack", RenderedPack)
