@@ -32,6 +32,7 @@ from temporalio.client import (
     WorkflowContinuedAsNewError,
     WorkflowHistory,
 )
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -57,6 +58,7 @@ from tests.reliability.test_needs_attention import (
     settled_on_the_second_signal,
 )
 from tests.workflows.approval_fakes import (
+    BEN,
     DEV,
     GRACE,
     ApprovalFakes,
@@ -64,6 +66,7 @@ from tests.workflows.approval_fakes import (
     approval,
     approval_state,
     decide,
+    redraft,
 )
 from tests.workflows.test_kpi_report import FakeActivities
 from workflows.feedback_sla import FeedbackSlaWorkflow
@@ -86,9 +89,23 @@ Steps = Callable[[WorkflowEnvironment, Handle], Awaitable[None]]
 
 
 async def _approved_report(
-    servers: Servers, workflow_id: str, plan: ApprovalPlan, steps: Steps
+    servers: Servers,
+    workflow_id: str,
+    plan: ApprovalPlan,
+    steps: Steps,
+    searchable: bool = False,
 ) -> WorkflowHistory:
-    env = servers.time_skipping
+    """``searchable``: on the dev server, started with Ritual and Period as a scheduled run is,
+    so the run upserts its Step (the time-skipping server has no search attributes)."""
+    env = servers.dev if searchable else servers.time_skipping
+    attributes = TypedSearchAttributes(
+        [
+            SearchAttributePair(search_attributes.RITUAL, "monthly-kpi-report"),
+            SearchAttributePair(search_attributes.PERIOD, "2026-10"),
+        ]
+        if searchable
+        else []
+    )
     fakes = ApprovalFakes(plan)
     task_queue = str(uuid.uuid4())
     async with Worker(
@@ -99,6 +116,7 @@ async def _approved_report(
             KpiReportInput(ritual_id="monthly-kpi-report", period="2026-10"),
             id=workflow_id,
             task_queue=task_queue,
+            search_attributes=attributes,
             execution_timeout=timedelta(days=30),
         )
         await approval_state(handle)
@@ -115,6 +133,19 @@ async def _request_changes_then_approve(env: WorkflowEnvironment, handle: Handle
     await decide(handle, DEV, "request_changes", "Use the restated churn")
     await approval_state(handle, round=2)
     await decide(handle, DEV, comment="Better")
+
+
+async def _request_changes_redraft_then_approve(env: WorkflowEnvironment, handle: Handle) -> None:
+    await decide(handle, DEV, "request_changes", "Use the restated churn")
+    await approval_state(handle, "redrafting")
+    await redraft(handle)
+    await approval_state(handle, round=2)
+    await decide(handle, DEV, comment="Better")
+
+
+async def _backup_approves_before_the_deadline(env: WorkflowEnvironment, handle: Handle) -> None:
+    # The backup's approval alone does not settle "all"; at the deadline it counts.
+    await decide(handle, BEN, comment="Fine by me")
 
 
 async def _escalate_at_the_deadline(env: WorkflowEnvironment, handle: Handle) -> None:
@@ -139,6 +170,24 @@ async def kpi_report_escalated(servers: Servers, workflow_id: str) -> WorkflowHi
     """Nobody decides: a reminder, the deadline, escalation to the backup, who approves."""
     plan = approval(approvers=[DEV], on_timeout="escalate", backup=GRACE)
     return await _approved_report(servers, workflow_id, plan, _escalate_at_the_deadline)
+
+
+async def kpi_report_redraft(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """A request for changes that waits for the owner's redraft Update, round 2, approval, the
+    'settled' email to the approvers who did not decide; the run upserts its Step."""
+    plan = approval()
+    return await _approved_report(
+        servers, workflow_id, plan, _request_changes_redraft_then_approve, searchable=True
+    )
+
+
+async def kpi_report_escalated_backup_decided(
+    servers: Servers, workflow_id: str
+) -> WorkflowHistory:
+    """Everyone must approve; only the backup (an approver) does before the deadline, whose
+    escalation counts that earlier approval and settles it approved without asking again."""
+    plan = approval(policy="all", required=3, on_timeout="escalate", backup=BEN)
+    return await _approved_report(servers, workflow_id, plan, _backup_approves_before_the_deadline)
 
 
 async def kpi_report_needs_attention(servers: Servers, workflow_id: str) -> WorkflowHistory:
@@ -249,6 +298,8 @@ SCENARIOS: dict[str, Scenario] = {
     "kpi-report-approved": kpi_report_approved,
     "kpi-report-changes-requested": kpi_report_changes_requested,
     "kpi-report-escalated": kpi_report_escalated,
+    "kpi-report-redraft": kpi_report_redraft,
+    "kpi-report-escalated-backup-decided": kpi_report_escalated_backup_decided,
     "kpi-report-needs-attention": kpi_report_needs_attention,
     "scheduled-run": scheduled_run,
     "feedback-import": feedback_import,
