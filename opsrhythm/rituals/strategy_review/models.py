@@ -55,6 +55,11 @@ class ReviewItemPlan(BaseModel):
     reminders_at: list[datetime] = Field(
         default_factory=list, description="When the owner is reminded, in UTC (their local times)."
     )
+    audiences: list[str] | None = Field(
+        default=None,
+        description="Audience ids whose published summary may mention it; None: every audience "
+        "its sections reach.",
+    )
 
 
 class ReviewSectionPlan(BaseModel):
