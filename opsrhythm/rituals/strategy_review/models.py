@@ -209,6 +209,12 @@ class ReviewStatus(BaseModel):
     late: list[str] = Field(default_factory=list, description="Item ids past due, no update.")
     pending: list[str] = Field(default_factory=list, description="Item ids with no update yet.")
     approval: ApprovalStatus | None = None
+    items: list[ReviewItemPlan] = Field(
+        default_factory=list, description="The plan's items: the web form shows its own item."
+    )
+    open_actions: list[ActionItem] = Field(
+        default_factory=list, description="Open actions of the items' owners (kick-off's list)."
+    )
 
 
 class StrategyReviewResult(BaseModel):
