@@ -20,10 +20,12 @@ from opsrhythm.platform.models import DeliveryResult, Recipient
 from opsrhythm.rituals.kpi_report.models import KpiPlan, SourcePlan
 
 SUBMIT_UPDATE = "submit_status"
-"""Update carrying a ``StatusSubmission``; its validator refuses unknown items, someone else's
-item, and anything once the pack is built (unless a request for changes reopened it)."""
+"""Update carrying a ``StatusSubmission``, returning the ``SubmittedStatus`` stored; its
+validator refuses unknown items, someone else's item, and anything once the pack is built
+(unless a request for changes reopened it)."""
 CLOSE_COLLECTION_UPDATE = "close_collection"
-"""Update (``CloseCollection``): the ritual owner builds the pack now, not at pre-read time."""
+"""Update (``CloseCollection``), returning the ``ReviewStatus`` after it: the ritual owner
+builds the pack now, not at pre-read time."""
 REVIEW_STATUS_QUERY = "review_status"
 """Query returning ``ReviewStatus``."""
 
