@@ -19,10 +19,12 @@ class ReportingActivities:
     def render_report(self, input: RenderReportInput) -> RenderedReport:
         """Sync on purpose: chart drawing is CPU-bound, so it runs in the worker's thread pool.
 
-        Heartbeats with each audience's id as its email is archived.
+        Heartbeats with each audience's id as its email is archived. Archives under the run's
+        own folder, so ``run --again`` keeps the earlier run's drafts.
         """
         try:
-            return self._renderer.render_report(input, heartbeat)
+            run_id = activity.info().workflow_run_id or ""
+            return self._renderer.render_report(input, heartbeat, run_id)
         except RenderError as error:
             # Same input, same template: a retry would fail the same way.
             raise ApplicationError(str(error), type="RenderError", non_retryable=True) from None

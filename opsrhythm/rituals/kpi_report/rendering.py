@@ -25,6 +25,7 @@ from opsrhythm.platform.rendering import (
     write_atomic,
 )
 from opsrhythm.rituals.kpi_report import formatting
+from opsrhythm.rituals.kpi_report.archive_runs import run_folder
 from opsrhythm.rituals.kpi_report.charts import trend_chart_png
 from opsrhythm.rituals.kpi_report.models import (
     INDEX_NAME,
@@ -64,17 +65,18 @@ class ReportRenderer:
         self._archive_dir = archive_dir
 
     def render_report(
-        self, input: RenderReportInput, progress: Callable[[str], None] | None = None
+        self,
+        input: RenderReportInput,
+        progress: Callable[[str], None] | None = None,
+        run_id: str = "",
     ) -> RenderedReport:
         """Render and archive one email per audience, from the plan's folder under templates/.
 
         ``progress`` is told each audience id as its email is archived (the activity heartbeats).
+        ``run_id``: the rendering run's, so a later run of the id archives apart (archive_runs).
         """
         template_folder = safe_name(input.plan.templates, "template folder")
-        run_dir = (self._archive_dir / safe_name(input.workflow_id, "workflow id")).resolve()
-        if input.round > 1:
-            # Each redraft keeps the rounds before it; round 1 keeps the path links already name.
-            run_dir /= f"round-{input.round}"
+        run_dir = run_folder(self._archive_dir, input.workflow_id, run_id, input.round)
         figures = {f.kpi.kpi_id: f for f in input.figures}
         charts: dict[str, bytes] = {}
         messages: list[RenderedMessage] = []
