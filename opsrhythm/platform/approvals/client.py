@@ -5,7 +5,8 @@ Shared by the CLI and the web app, so both turn Temporal's errors into the same 
 a refusal from the workflow's validator, a run that has already finished, an unknown id, a
 run no worker answers for. Every wait is bounded: with no worker, a decision fails within
 ``DECISION_WAIT`` and carries that as its ``not_after``, so a worker that comes back later
-refuses it instead of applying it behind the caller's back.
+refuses it instead of applying it behind the caller's back. ``bounded_update`` and
+``bounded_query`` do the same for another step's Updates and queries (the strategy review's).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from pydantic import BaseModel
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -37,6 +40,7 @@ DECISION_WAIT = timedelta(seconds=30)
 """How long a decision or redraft waits for a worker, in all (the RPC timeout is per poll)."""
 DECIDE_UPDATE = "decide"
 APPROVAL_QUERY = "approval"
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class DecisionRefused(Exception):
@@ -73,17 +77,17 @@ async def _closed_status(client: Client, workflow_id: str, run_id: str | None) -
 
 
 async def _explain(
-    client: Client, workflow_id: str, run_id: str | None, error: RPCError
+    client: Client, workflow_id: str, run_id: str | None, error: RPCError, what: str = "decision"
 ) -> Exception:
     closed = await _closed_status(client, workflow_id, run_id)
     if closed is not None:
-        return DecisionRefused(f"{workflow_id} has already {closed}: no decision can change it")
+        return DecisionRefused(f"{workflow_id} has already {closed}: no {what} can change it")
     if error.status == RPCStatusCode.NOT_FOUND:
         return ApprovalNotFound(f"no workflow {workflow_id!r}")
     return ApprovalUnavailable(f"Temporal did not answer for {workflow_id}: {error.message}")
 
 
-def _seconds(wait: timedelta) -> str:
+def seconds(wait: timedelta) -> str:
     return f"{wait.total_seconds():g} s"
 
 
@@ -102,7 +106,7 @@ async def send_decision(
     limit = wait or DECISION_WAIT
     if decision.not_after is None:
         decision = decision.model_copy(update={"not_after": datetime.now(UTC) + limit})
-    late = f"no worker answered within {_seconds(limit)}; your decision was not recorded"
+    late = f"no worker answered within {seconds(limit)}; your decision was not recorded"
     return await _update(
         client, workflow_id, run_id, DECIDE_UPDATE, decision, limit, f"{late} — try again later"
     )
@@ -118,7 +122,7 @@ async def request_redraft(
     """The owner's ``redraft`` Update: the changes asked for are made, draft the next round."""
     limit = wait or DECISION_WAIT
     late = (
-        f"no worker answered within {_seconds(limit)}; the redraft may still start when a "
+        f"no worker answered within {seconds(limit)}; the redraft may still start when a "
         f"worker returns (see: opsrhythm status {workflow_id})"
     )
     return await _update(client, workflow_id, run_id, REDRAFT_UPDATE, request, limit, late)
@@ -133,11 +137,31 @@ async def _update(
     limit: timedelta,
     late: str,
 ) -> ApprovalStatus:
+    after = await bounded_update(
+        client, workflow_id, run_id, update, argument, ApprovalStatus, limit, late
+    )
+    return await with_callers(client, workflow_id, run_id, after)
+
+
+async def bounded_update(
+    client: Client,
+    workflow_id: str,
+    run_id: str | None,
+    update: str,
+    argument: BaseModel,
+    result_type: type[Answer],
+    limit: timedelta,
+    late: str,
+    what: str = "decision",
+) -> Answer:
+    """Any ritual's Update, waiting at most ``limit`` in all: DecisionRefused for the
+    validator's (or a finished run's) refusal, ApprovalNotFound, or ApprovalUnavailable with
+    ``late`` when no worker answered. The argument should carry ``limit`` as its not_after."""
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
         async with asyncio.timeout(limit.total_seconds()):
-            after: ApprovalStatus = await handle.execute_update(
-                update, argument, result_type=ApprovalStatus, rpc_timeout=limit
+            after: Answer = await handle.execute_update(
+                update, argument, result_type=result_type, rpc_timeout=limit
             )
     except WorkflowUpdateFailedError as failure:
         cause = failure.cause
@@ -150,33 +174,49 @@ async def _update(
             raise asyncio.CancelledError from None
         raise ApprovalUnavailable(late) from None
     except RPCError as error:
-        raise await _explain(client, workflow_id, run_id, error) from None
-    return await with_callers(client, workflow_id, run_id, after)
+        raise await _explain(client, workflow_id, run_id, error, what) from None
+    return after
 
 
 async def approval_status(
     client: Client, workflow_id: str, run_id: str | None = None
 ) -> ApprovalStatus:
     """The run's approval, each audit entry with the Temporal identity that sent it."""
+    status = await bounded_query(
+        client, workflow_id, run_id, APPROVAL_QUERY, ApprovalStatus, "no approval step"
+    )
+    return await with_callers(client, workflow_id, run_id, status)
+
+
+async def bounded_query(
+    client: Client,
+    workflow_id: str,
+    run_id: str | None,
+    query: str,
+    result_type: type[Answer],
+    lacking: str,
+) -> Answer:
+    """Any ritual's query, within ``QUERY_TIMEOUT``: ApprovalNotFound ("WF has ``lacking``" for
+    a run that does not answer it), or ApprovalUnavailable when no worker answered."""
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
-        status: ApprovalStatus = await handle.query(
-            APPROVAL_QUERY, result_type=ApprovalStatus, rpc_timeout=QUERY_TIMEOUT
+        answer: Answer = await handle.query(
+            query, result_type=result_type, rpc_timeout=QUERY_TIMEOUT
         )
     except WorkflowQueryFailedError as failure:
-        raise ApprovalNotFound(f"{workflow_id} has no approval step ({failure})") from None
+        raise ApprovalNotFound(f"{workflow_id} has {lacking} ({failure})") from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise ApprovalNotFound(f"no workflow {workflow_id!r}") from None
         if error.status in (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED):
             raise ApprovalUnavailable(
                 f"Temporal did not answer for {workflow_id}: no worker answered within "
-                f"{_seconds(QUERY_TIMEOUT)} (is one running?)"
+                f"{seconds(QUERY_TIMEOUT)} (is one running?)"
             ) from None
         raise ApprovalUnavailable(
             f"Temporal did not answer for {workflow_id}: {error.message}"
         ) from None
-    return await with_callers(client, workflow_id, run_id, status)
+    return answer
 
 
 async def open_approvals(client: Client, approver: str | None = None) -> OpenApprovals:
