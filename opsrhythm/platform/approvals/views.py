@@ -5,14 +5,22 @@ The JSON object's fields (``approval_json``) are a stable interface, listed in t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from opsrhythm.platform.approvals.models import ApprovalStatus, AuditEntry, Contact
 from opsrhythm.platform.terminal import utc_iso
 
 
+def _local(moment: datetime) -> str:
+    """In the zone of the machine running the CLI, its abbreviation beside it ('CET'); a naive
+    time is taken as UTC. ``--json`` keeps UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{aware.astimezone():%Y-%m-%d %H:%M %Z}"
+
+
 def _when(status: ApprovalStatus) -> str:
-    return f"{status.deadline:%Y-%m-%d %H:%M} UTC" if status.deadline else "no deadline"
+    return _local(status.deadline) if status.deadline else "no deadline"
 
 
 def _source(entry: AuditEntry) -> str:
@@ -36,7 +44,7 @@ def print_approval(status: ApprovalStatus) -> None:
     for entry in status.audit:
         note = f'  "{entry.comment}"' if entry.comment else ""
         print(
-            f"  {entry.at:%Y-%m-%d %H:%M} UTC  round {entry.round}  {entry.actor}  "
+            f"  {_local(entry.at)}  round {entry.round}  {entry.actor}  "
             f"{entry.action}  {_source(entry)}{note}"
         )
 
