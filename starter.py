@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opsrhythm.platform import cli
+from opsrhythm.platform.actions.cli import COMMANDS as ACTION_COMMANDS
 from opsrhythm.platform.approvals.cli import COMMANDS as APPROVAL_COMMANDS
 from opsrhythm.platform.cli import CliContext, Command, Declaration
 from opsrhythm.platform.db.cli import COMMANDS as DB_COMMANDS
@@ -76,6 +77,7 @@ PLATFORM_COMMANDS = (
     *APPROVAL_COMMANDS,
     *DB_COMMANDS,
     *LEDGER_COMMANDS,
+    *ACTION_COMMANDS,
 )
 WEB_COMMANDS = (
     Command(

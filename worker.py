@@ -16,8 +16,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 if TYPE_CHECKING:
+    from opsrhythm.platform.actions.store import ActionStore
     from opsrhythm.platform.ledger import SendLedger
 
+from activities.actions import ActionActivities
 from activities.approval import ApprovalActivities
 from activities.email import EmailActivities
 from activities.owner_fallback import OwnerFallbackActivities
@@ -40,6 +42,7 @@ from opsrhythm.platform.ritual_kind import RitualKind, WorkerContext
 from opsrhythm.platform.stores import DatabaseOutages
 from opsrhythm.platform.temporal_runtime import TASK_QUEUE
 from opsrhythm.registry import RITUAL_KINDS
+from workflows.action_follow_up import ActionFollowUpWorkflow
 from workflows.scheduled_run import ScheduledRitualWorkflow
 
 
@@ -90,7 +93,14 @@ def build_worker(
             config.organization.name,
         )
     )
-    workflows: list[type] = [ScheduledRitualWorkflow]
+    actions = ActionActivities(
+        config,
+        _open_action_store,
+        context.send_ledger,
+        context.templates_dir,
+        context.archive_dir,
+    )
+    workflows: list[type] = [ScheduledRitualWorkflow, ActionFollowUpWorkflow]
     activities: list[Callable[..., Any]] = [
         email.send_email,
         email.send_failure_notice,
@@ -98,6 +108,10 @@ def build_worker(
         fallback.notify_owner_fallback,
         approval.render_approval_emails,
         approval.render_approval_notice,
+        actions.list_open_actions,
+        actions.apply_action_updates,
+        actions.plan_action_notices,
+        actions.render_action_notice,
     ]
     for kind in kinds:
         parts = kind.worker_parts(context)
@@ -121,6 +135,13 @@ def _open_default_ledger() -> SendLedger:
     from opsrhythm.platform.stores import open_in_activity
 
     return open_in_activity(SendLedger.from_url)
+
+
+def _open_action_store() -> ActionStore:
+    from opsrhythm.platform.actions.store import ActionStore
+    from opsrhythm.platform.stores import open_in_activity
+
+    return open_in_activity(ActionStore.from_url)
 
 
 def main(argv: list[str] | None = None) -> int:
