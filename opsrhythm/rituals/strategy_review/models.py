@@ -151,6 +151,10 @@ class QuarterKpi(BaseModel):
     year_ago: float | None
     target: float | None
     error: str | None = None
+    months: list[str] = Field(
+        default_factory=list,
+        description="The months 'value' comes from; fewer than the quarter's three: to date.",
+    )
 
 
 class ReviewEmailInput(BaseModel):
