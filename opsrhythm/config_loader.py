@@ -134,6 +134,11 @@ def _problem_from_pydantic(detail: Any, lines: dict[str, int]) -> ConfigProblem:
     message = detail["msg"]
     if detail["type"] == "extra_forbidden":
         message = "unknown field"
+    elif detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        # A discriminated union (rituals[], sources[]) names the entry; the tag is what is wrong.
+        path += "." + detail["ctx"]["discriminator"].strip("'")
+        tags = detail["ctx"].get("expected_tags", "").replace(", ", " or ")
+        message = f"Input should be {tags}" if tags else "Field required"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     return ConfigProblem(path, message, _nearest_line(path, lines))

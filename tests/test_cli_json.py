@@ -129,7 +129,14 @@ def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
             "name": "Monthly KPI report",
             "scheduled": True,
             "approval": False,
-        }
+        },
+        {
+            "id": "quarterly-strategy-review",
+            "kind": "strategy_review",
+            "name": "Quarterly strategy review",
+            "scheduled": True,
+            "approval": True,
+        },
     ] == document["rituals"]
 
 

@@ -9,7 +9,7 @@ that fails too, one log line says so and the run's own outcome stands.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -27,9 +27,9 @@ with workflow.unsafe.imports_passed_through():
         NeedsAttentionInput,
         OwnerFallbackInput,
         OwnerNotice,
+        Recipient,
     )
     from opsrhythm.platform.runs import LIST_UNKNOWN_COMMAND, rerun_command, resolve_command
-    from opsrhythm.rituals.kpi_report.models import ReportPlan
     from workflows.activity_options import SEND_HEARTBEAT
 
 # A notice is one email: give up within a minute or so and take the fallback, rather than
@@ -43,7 +43,20 @@ NOTICE_RETRY = RetryPolicy(
 FALLBACK_PATCH = "owner-notice-fallback"
 
 
-async def tell_failure(plan: ReportPlan, error: str) -> None:
+class RitualPlan(Protocol):
+    """What a notice needs of any kind's plan (a KPI report's, a strategy review's)."""
+
+    @property
+    def ritual_id(self) -> str: ...
+    @property
+    def ritual_name(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def owner(self) -> Recipient: ...
+
+
+async def tell_failure(plan: RitualPlan, error: str) -> None:
     notice = FailureNoticeInput(
         **_this_run(plan),
         error=error,
@@ -53,7 +66,7 @@ async def tell_failure(plan: ReportPlan, error: str) -> None:
 
 
 async def tell_needs_attention(
-    plan: ReportPlan, deliveries: list[DeliveryResult], waiting_until: datetime
+    plan: RitualPlan, deliveries: list[DeliveryResult], waiting_until: datetime
 ) -> None:
     notice = NeedsAttentionInput(
         **_this_run(plan),
@@ -69,7 +82,7 @@ async def tell_needs_attention(
     await _tell(notice)
 
 
-def _this_run(plan: ReportPlan) -> dict[str, Any]:
+def _this_run(plan: RitualPlan) -> dict[str, Any]:
     """What every owner notice names: this run (its id and Temporal run id), and the owner."""
     info = workflow.info()
     return OwnerNotice(

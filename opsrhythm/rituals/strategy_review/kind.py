@@ -1,0 +1,14 @@
+"""The quarterly strategy review's registry entry."""
+
+from opsrhythm.platform.periods import Quarter
+from opsrhythm.platform.ritual_kind import PeriodicKind
+
+STRATEGY_REVIEW = PeriodicKind(
+    kind="strategy_review",
+    period=Quarter,
+    workflow="StrategyReviewWorkflow",
+    templates="strategy_review",
+    worker="opsrhythm.rituals.strategy_review.worker:worker_parts",
+    show_result="opsrhythm.rituals.strategy_review.commands:print_result",
+    config_model="opsrhythm.rituals.strategy_review.config:StrategyReviewRitual",
+)
