@@ -70,6 +70,12 @@ class Kpi(StrictModel):
     aggregate: Literal["sum", "mean", "last"] = Field(
         default="sum", description="How CSV rows of one period combine."
     )
+    quarter_aggregate: Literal["mean", "sum", "last"] = Field(
+        default="mean",
+        description="How a quarter's value comes from its three months (the strategy review's "
+        "KPI context): mean reads like a month, against the monthly target; sum is a flow's "
+        "total, against three times the target; last is a level where the quarter ended.",
+    )
     target: float | None = None
     direction: Literal["higher", "lower"] = Field(
         default="higher", description="Which way is better for this KPI."
