@@ -1,6 +1,6 @@
 """``opsrhythm web``: the pages behind the signed links in emails (approvals, the full draft
-behind an approver's link, the owner's redraft, and feedback ack and resolve when the config has
-a ``feedback:`` section), and ``POST /feedback``.
+behind an approver's link, the owner's redraft, a strategy review owner's update form, and
+feedback ack and resolve when the config has a ``feedback:`` section), and ``POST /feedback``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from opsrhythm.platform.approvals.redraft_pages import RedraftPages
 from opsrhythm.platform.approvals.store import UsedLinks
 from opsrhythm.platform.rendering import default_archive_dir
 from opsrhythm.platform.web_pages import CSRF_COOKIE
+from opsrhythm.rituals.strategy_review.pages import ReviewPages
 
 if TYPE_CHECKING:
     from opsrhythm.config import OpsRhythmConfig
@@ -50,6 +51,8 @@ def create_app(
         organization,
     )
 
+    reviews = ReviewPages(client, signer, templates_dir or resources.templates_dir(), organization)
+
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
 
@@ -61,6 +64,7 @@ def create_app(
             Route(approval + "/draft/{token}/{name:path}", pages.draft, methods=["GET"]),
             Route(approval + "/redraft", pages.confirm_redraft, methods=["GET"]),
             Route(approval + "/redraft", pages.redraft, methods=["POST"]),
+            *reviews.routes(),
             Route("/healthz", health, methods=["GET"]),
             *extra_routes,
         ]

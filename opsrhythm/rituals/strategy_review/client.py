@@ -13,13 +13,8 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from opsrhythm.platform.approvals.client import (
-    DECISION_WAIT,
-    QUERY_TIMEOUT,
-    bounded_query,
-    bounded_update,
-    seconds,
-)
+from opsrhythm.platform.approvals import client as approvals
+from opsrhythm.platform.approvals.client import bounded_query, bounded_update, seconds
 from opsrhythm.rituals.strategy_review.models import (
     CLOSE_COLLECTION_UPDATE,
     REVIEW_STATUS_QUERY,
@@ -39,7 +34,7 @@ async def submit_status(
     wait: timedelta | None = None,
 ) -> SubmittedStatus:
     """Send an owner's update; the version stored. ``run_id`` pins the run (a link's)."""
-    limit = wait or DECISION_WAIT
+    limit = wait or approvals.DECISION_WAIT
     if submission.not_after is None:
         submission = submission.model_copy(update={"not_after": datetime.now(UTC) + limit})
     late = (
@@ -66,7 +61,7 @@ async def close_collection(
     wait: timedelta | None = None,
 ) -> ReviewStatus:
     """The ritual owner's ``close_collection``: build the pack now; the review after it."""
-    limit = wait or DECISION_WAIT
+    limit = wait or approvals.DECISION_WAIT
     late = (
         f"no worker answered within {seconds(limit)}; collection may still close when a "
         f"worker returns (see: opsrhythm review status {workflow_id})"
@@ -97,7 +92,7 @@ async def current_run_id(client: Client, workflow_id: str) -> str | None:
     """The run now current for the id, from the server (no worker needed); None if unknown."""
     try:
         described = await client.get_workflow_handle(workflow_id).describe(
-            rpc_timeout=QUERY_TIMEOUT
+            rpc_timeout=approvals.QUERY_TIMEOUT
         )
     except RPCError:
         return None
