@@ -48,7 +48,8 @@ def _web(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument(
-        "--config", help="config file, for the feedback pages (default: $OPSRHYTHM_CONFIG)"
+        "--config",
+        help="config file: company name, feedback pages (default: $OPSRHYTHM_CONFIG)",
     )
 
 

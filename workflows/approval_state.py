@@ -69,6 +69,7 @@ class GateState:
             approvers=policy.deciders(plan, state.escalated),
             pending=policy.undecided(plan, state) if state.settled is None else [],
             requester=plan.requester,
+            owner=plan.owner,
             reason=self.reason,
             audit=list(self.audit),
             asked=self.draft.asked,

@@ -41,6 +41,7 @@ from workflows.kpi_report import KpiReportWorkflow
 pytestmark = pytest.mark.dev_server
 EARLIER_RUN = "0b5c3b1e-5a7e-4c55-9a5e-0d1f2a3b4c5d"
 SIGNER = LinkSigner("test-secret-of-32-characters-xx")
+REDRAFT = {"purpose": "redraft"}
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -304,3 +305,25 @@ async def test_redraft_link_needs_the_owners_redraft_token(site: Site) -> None:
     )
     approval_token = await owner_redraft_page(site, site.token(ANA, 1, await site.run_id()))
     assert (409, 403) == (await_nothing.status_code, approval_token.status_code)
+
+
+async def test_redraft_page_shows_the_automatic_redraft_in_the_owners_zone(
+    dev_server_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """The owner in Tokyo reads when the run redrafts on its own in Tokyo time, not UTC."""
+    owner = ANA.model_copy(update={"timezone": "Asia/Tokyo"})
+    fakes = ApprovalFakes(approval(owner=owner, requester=owner, redraft_after_seconds=2 * 86_400))
+    used = UsedLinks.from_url(sqlite_url(tmp_path / "links.db"))
+    client = dev_server_env.client
+    async with (
+        running_report(client, fakes) as handle,
+        live_server(create_app(client, SIGNER, used, archive_dir=tmp_path)) as base,
+        httpx.AsyncClient() as http,
+    ):
+        await approval_state(handle)
+        site = Site(base, handle, http)
+        await decide(handle, DEV, "request_changes", "MRR is wrong")
+        page = await owner_redraft_page(site, site.token(ANA, 1, await site.run_id(), **REDRAFT))
+        await handle.terminate("test over")
+    used.close()
+    assert (200, True, False) == (page.status_code, "Asia/Tokyo" in page.text, " UTC" in page.text)

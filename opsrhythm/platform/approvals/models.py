@@ -142,6 +142,7 @@ class ApprovalStatus(BaseModel):
         default_factory=list, description="Approvers who have not decided this round."
     )
     requester: Contact | None = None
+    owner: Contact | None = Field(default=None, description="Who redrafts; times in their zone.")
     reason: str = ""
     audit: list[AuditEntry] = Field(default_factory=list)
     asked: list[str] = Field(default_factory=list, description="This round's draft: asked.")

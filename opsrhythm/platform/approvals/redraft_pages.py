@@ -68,7 +68,9 @@ class RedraftPages(ApprovalPages):
             status=status,
             owner=claims.approver,
             asked=asked,
-            redraft_due=local_time(due, "UTC") if due else "",
+            redraft_due=local_time(due, status.owner.timezone if status.owner else "UTC")
+            if due
+            else "",
         )
 
     async def redraft(self, request: Request) -> Response:
