@@ -49,7 +49,8 @@ FollowUp = tuple[datetime, str, list[ReviewItemPlan]]
 
 def follow_ups(plan: ReviewPlan) -> list[FollowUp]:
     """Every reminder moment with the items due a reminder then (label 'reminder-N', N the
-    reminder's number for its owner), and the escalation of items that have a manager."""
+    reminder's number for its owner), the due time, and the escalation of items that have a
+    manager."""
     timed = sorted(
         (
             (moment, number, item)
@@ -62,6 +63,9 @@ def follow_ups(plan: ReviewPlan) -> list[FollowUp]:
         (moment, f"reminder-{number}", [item for _, _, item in group])
         for (moment, number), group in groupby(timed, key=lambda entry: (entry[0], entry[1]))
     ]
+    # The due time itself sends nothing; it wakes the run, so the status query (which sees the
+    # time of the run's last step) names the late owners from then on.
+    found.append((plan.due_at, "due", []))
     managed = [item for item in plan.items if item.manager is not None]
     if managed:
         found.append((plan.escalate_at, "escalation", managed))

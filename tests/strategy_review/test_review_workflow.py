@@ -1,0 +1,121 @@
+"""A whole quarter's review in seconds: StrategyReviewWorkflow on the time-skipping server with
+fake activities under the contract's names. Ana owns the review; Chloé, Emma and Grace report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.testing import WorkflowEnvironment
+
+from opsrhythm.platform.actions.models import ActionUpdate
+from opsrhythm.platform.approvals.models import ApprovalDecision, RedraftRequest
+from tests.strategy_review.workflow_fakes import (
+    ANA,
+    BEN,
+    CHLOE,
+    DEV,
+    EMMA,
+    GRACE,
+    ReviewFakes,
+    running_review,
+    sign_off,
+    stage,
+    submit,
+)
+from workflows.strategy_review import StrategyReviewWorkflow
+
+
+async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
+    """Kick-off to all three owners; Chloé and Emma on time; Grace reminded twice, her manager
+    Dev told after the due date, her late update counted; the pack; Dev asks for changes,
+    Chloé resubmits, Ana redrafts, round 2's pack has the new update; Ben approves; one summary
+    to each of three audiences."""
+    fakes = ReviewFakes(sign_off())
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        update = ActionUpdate(action_id=fakes.actions[0].action_id, state="done", note="Priced")
+        await submit(handle, "grow-revenue", CHLOE, action_updates=[update])
+        await submit(handle, "insights-everywhere", EMMA)
+        await time_skipping_env.sleep(timedelta(days=5, hours=12))
+        before_grace = await stage(handle, "collecting")
+        late = await submit(handle, "reduce-churn", GRACE, "red")
+        await stage(handle, "awaiting sign-off")
+        await handle.execute_update(
+            StrategyReviewWorkflow.decide,
+            ApprovalDecision(
+                approver=DEV.email, decision="request_changes", comment="Revenue is amber now"
+            ),
+        )
+        await stage(handle, "redrafting")
+        resubmitted = await submit(handle, "grow-revenue", CHLOE, "amber")
+        await handle.execute_update(
+            StrategyReviewWorkflow.redraft, RedraftRequest(requested_by=ANA.email, channel="cli")
+        )
+        await stage(handle, "awaiting sign-off")
+        await handle.execute_update(
+            StrategyReviewWorkflow.decide, ApprovalDecision(approver=BEN.email, decision="approve")
+        )
+        result = await handle.result()
+
+    all_items = ["grow-revenue", "insights-everywhere", "reduce-churn"]
+    assert [all_items] == fakes.emailed("kick-off")
+    assert [fakes.actions[0].action_id] == [
+        a.action_id for a in fakes.review_emails[0].open_actions
+    ]
+    assert [["reduce-churn"], ["reduce-churn"]] == fakes.emailed("reminder")
+    assert [["reduce-churn"]] == fakes.emailed("escalation")
+    escalations = [s for s in fakes.sent if s.message_kind.startswith("escalation-")]
+    assert [[DEV.email]] == [[r.email for r in s.recipients] for s in escalations]
+    assert (["reduce-churn"], ["reduce-churn"]) == (before_grace.late, before_grace.pending)
+    assert (True, 1, 2) == (late.late, late.version, resubmitted.version)
+
+    first, second = fakes.packs
+    assert (1, 2) == (first.round, second.round)
+    assert ["green", "green", "red"] == [s.submission.rag for s in first.submissions]
+    assert ["amber", "green", "red"] == [s.submission.rag for s in second.submissions]
+    assert [CHLOE.email] == [a.owner_email for a in fakes.applied[:1]]
+    pre_reads = [s for s in fakes.sent if s.audience_id == "attendees"]
+    assert ["pre-read-r1", "pre-read-r2"] == [s.message_kind[:11] for s in pre_reads]
+
+    assert ("published", ["leadership", "sales", "support"]) == (result.stage, fakes.summaries())
+    assert result.approval is not None
+    assert ("approved", 2) == (result.approval.outcome, result.approval.rounds)
+    assert f"/archive/{handle.id}/r2" == result.pack_location
+    assert [] == result.missing
+
+
+async def test_every_owner_in_builds_the_pack_at_once(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """No sign-off configured: the last update builds the pack, the pre-read goes to the
+    attendees, the summaries go out; no reminder or escalation is ever sent."""
+    fakes = ReviewFakes()
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        for item_id, owner in (
+            ("grow-revenue", CHLOE),
+            ("insights-everywhere", EMMA),
+            ("reduce-churn", GRACE),
+        ):
+            await submit(handle, item_id, owner)
+        result = await handle.result()
+    assert ([], []) == (fakes.emailed("reminder"), fakes.emailed("escalation"))
+    assert ("published", None, 1) == (result.stage, result.approval, len(fakes.packs))
+    [pre_read] = [s for s in fakes.sent if s.audience_id == "attendees"]
+    assert [ANA.email, BEN.email, DEV.email] == [r.email for r in pre_read.recipients]
+
+
+async def test_missing_updates_are_marked_missing_at_pre_read_time(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Nobody but Chloé reports: at the pre-read time the pack is built with the others
+    missing, and the result names them."""
+    fakes = ReviewFakes()
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        await submit(handle, "grow-revenue", CHLOE)
+        result = await handle.result()
+    assert ["insights-everywhere", "reduce-churn"] == result.missing
+    [pack] = fakes.packs
+    assert ["grow-revenue"] == [s.submission.item_id for s in pack.submissions]
+    assert [["insights-everywhere", "reduce-churn"]] * 2 == fakes.emailed("reminder")

@@ -1,0 +1,282 @@
+"""Fake activities, under the contract's names, for running StrategyReviewWorkflow on the
+time-skipping server; and helpers to start it, wait for a stage, submit and decide."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from opsrhythm.platform.actions.models import (
+    ActionItem,
+    AppliedActionUpdates,
+    ApplyActionUpdatesInput,
+    ListOpenActionsInput,
+    OpenActions,
+)
+from opsrhythm.platform.approvals.models import (
+    ApprovalEmailInput,
+    ApprovalEmails,
+    ApprovalMessage,
+    ApprovalNoticeInput,
+    ApprovalPlan,
+    Contact,
+)
+from opsrhythm.platform.models import DeliveryResult, Recipient, RitualRunInput, SendEmailInput
+from opsrhythm.rituals.strategy_review.models import (
+    PlanReviewInput,
+    QuarterKpis,
+    QuarterKpisInput,
+    RenderedPack,
+    RenderPackInput,
+    ReviewAudiencePlan,
+    ReviewEmailInput,
+    ReviewEmails,
+    ReviewItemPlan,
+    ReviewMessage,
+    ReviewPlan,
+    ReviewSectionPlan,
+    ReviewStatus,
+    StatusSubmission,
+    StrategyReviewResult,
+    SubmittedStatus,
+)
+from workflows.strategy_review import StrategyReviewWorkflow
+
+DAY = timedelta(days=1)
+ANA = Contact(name="Ana Silva", email="ana@acme.example")
+BEN = Contact(name="Ben Carter", email="ben@acme.example")
+DEV = Contact(name="Dev Patel", email="dev@acme.example")
+CHLOE = Contact(name="Chloé Dubois", email="chloe@acme.example", timezone="Europe/Paris")
+EMMA = Contact(name="Emma Larsen", email="emma@acme.example", timezone="Europe/Copenhagen")
+GRACE = Contact(name="Grace Kim", email="grace@acme.example", timezone="America/New_York")
+AUDIENCES = ("leadership", "sales", "support")
+RITUAL = "quarterly-strategy-review"
+
+Handle = WorkflowHandle[StrategyReviewWorkflow, StrategyReviewResult]
+
+
+def review_plan(kickoff_at: datetime, approval: ApprovalPlan | None) -> ReviewPlan:
+    """Three owners; due 4 days after kick-off, reminded 2 and 1 days before, escalated a day
+    after; the pack 6 days after kick-off, the meeting a day later."""
+    due_at = kickoff_at + 4 * DAY
+
+    def item(item_id: str, owner: Contact, manager: Contact) -> ReviewItemPlan:
+        return ReviewItemPlan(
+            item_id=item_id,
+            kind="objective",
+            title=item_id.replace("-", " ").capitalize(),
+            owner=owner,
+            manager=manager,
+            reminders_at=[due_at - 2 * DAY, due_at - DAY],
+        )
+
+    def people(*contacts: Contact) -> list[Recipient]:
+        return [Recipient(name=c.name, email=c.email) for c in contacts]
+
+    return ReviewPlan(
+        ritual_id=RITUAL,
+        ritual_name="Quarterly strategy review",
+        organization="Acme Analytics",
+        timezone="Europe/London",
+        period="2026-Q4",
+        owner=Recipient(name=ANA.name, email=ANA.email),
+        items=[
+            item("grow-revenue", CHLOE, BEN),
+            item("insights-everywhere", EMMA, DEV),
+            item("reduce-churn", GRACE, DEV),
+        ],
+        sections=[
+            ReviewSectionPlan(
+                section_id="status", title="Status", content="status", audiences=list(AUDIENCES)
+            ),
+            ReviewSectionPlan(
+                section_id="risks", title="Risks", content="risks", audiences=["leadership"]
+            ),
+        ],
+        attendees=people(ANA, BEN, DEV),
+        audiences=[
+            ReviewAudiencePlan(audience_id=a, name=a.title(), recipients=people(BEN))
+            for a in AUDIENCES
+        ],
+        approval=approval,
+        kickoff_at=kickoff_at,
+        due_at=due_at,
+        escalate_at=due_at + DAY,
+        pre_read_at=kickoff_at + 6 * DAY,
+        meeting_at=kickoff_at + 7 * DAY,
+    )
+
+
+def sign_off(**changes: Any) -> ApprovalPlan:
+    """Dev or Ben approves; Ana (the ritual's owner) asks; two days to decide."""
+    plan = ApprovalPlan(approvers=[DEV, BEN], requester=ANA, owner=ANA, deadline_seconds=2 * 86_400)
+    return plan.model_copy(update=changes)
+
+
+class ReviewFakes:
+    """Records every call; the plan is built from the run's kick-off."""
+
+    def __init__(self, approval: ApprovalPlan | None = None) -> None:
+        self.approval = approval
+        self.review_emails: list[ReviewEmailInput] = []
+        self.packs: list[RenderPackInput] = []
+        self.sent: list[SendEmailInput] = []
+        self.applied: list[ApplyActionUpdatesInput] = []
+        self.approval_emails: list[ApprovalEmailInput] = []
+        self.actions = [
+            ActionItem(
+                action_id="quarterly-strategy-review-2026-Q3-1",
+                origin="quarterly-strategy-review-2026-Q3",
+                ritual_id=RITUAL,
+                period="2026-Q3",
+                title="Price the Insights add-on",
+                owner_email=CHLOE.email,
+                due=datetime(2026, 12, 1).date(),
+            )
+        ]
+
+    def all(self) -> list[Callable[..., Any]]:
+        @activity.defn(name="plan_strategy_review")
+        async def plan_strategy_review(input: PlanReviewInput) -> ReviewPlan:
+            return review_plan(input.kickoff_at, self.approval)
+
+        @activity.defn(name="list_open_actions")
+        async def list_open_actions(input: ListOpenActionsInput) -> OpenActions:
+            return OpenActions(actions=self.actions)
+
+        @activity.defn(name="apply_action_updates")
+        async def apply_action_updates(input: ApplyActionUpdatesInput) -> AppliedActionUpdates:
+            self.applied.append(input)
+            return AppliedActionUpdates(applied=[u.action_id for u in input.updates], refused=[])
+
+        @activity.defn(name="render_review_emails")
+        async def render_review_emails(input: ReviewEmailInput) -> ReviewEmails:
+            self.review_emails.append(input)
+            by_recipient: dict[str, list[str]] = {}
+            for item in input.items:
+                person = item.manager if input.kind == "escalation" else item.owner
+                assert person is not None
+                by_recipient.setdefault(person.email, []).append(item.item_id)
+            return ReviewEmails(
+                messages=[
+                    ReviewMessage(
+                        recipient=Recipient(name=email, email=email),
+                        path=f"/review/{input.kind}/{email}",
+                        item_ids=item_ids,
+                    )
+                    for email, item_ids in by_recipient.items()
+                ]
+            )
+
+        @activity.defn(name="gather_quarter_kpis")
+        async def gather_quarter_kpis(input: QuarterKpisInput) -> QuarterKpis:
+            return QuarterKpis(kpis=[])
+
+        @activity.defn(name="render_review_pack")
+        async def render_review_pack(input: RenderPackInput) -> RenderedPack:
+            self.packs.append(input)
+            submitted = {s.submission.item_id for s in input.submissions}
+            folder = f"/archive/{input.workflow_id}/r{input.round}"
+            return RenderedPack(
+                location=folder,
+                pre_read_path=f"{folder}/pre-read.eml",
+                publish_paths={a: f"{folder}/{a}.eml" for a in AUDIENCES},
+                summary=[f"{s.submission.item_id}: {s.submission.rag}" for s in input.submissions],
+                missing=[i.item_id for i in input.plan.items if i.item_id not in submitted],
+            )
+
+        @activity.defn(name="send_email")
+        async def send_email(input: SendEmailInput) -> DeliveryResult:
+            self.sent.append(input)
+            return DeliveryResult(
+                audience_id=input.audience_id,
+                message_kind=input.message_kind,
+                transport="outbox",
+                sent=[r.email for r in input.recipients],
+            )
+
+        @activity.defn(name="render_approval_emails")
+        async def render_approval_emails(input: ApprovalEmailInput) -> ApprovalEmails:
+            self.approval_emails.append(input)
+            return ApprovalEmails(
+                messages=[
+                    ApprovalMessage(recipient=r, path=f"/approval/{input.kind}/{r.email}")
+                    for r in input.recipients
+                ]
+            )
+
+        @activity.defn(name="render_approval_notice")
+        async def render_approval_notice(input: ApprovalNoticeInput) -> str:
+            return f"/approval/notice/{input.event}"
+
+        return [
+            plan_strategy_review,
+            list_open_actions,
+            apply_action_updates,
+            render_review_emails,
+            gather_quarter_kpis,
+            render_review_pack,
+            send_email,
+            render_approval_emails,
+            render_approval_notice,
+        ]
+
+    def emailed(self, kind: str) -> list[list[str]]:
+        """The items of each review email of ``kind``, in order."""
+        return [[i.item_id for i in e.items] for e in self.review_emails if e.kind == kind]
+
+    def summaries(self) -> list[str]:
+        return sorted(s.audience_id for s in self.sent if s.message_kind == "summary")
+
+
+@asynccontextmanager
+async def running_review(client: Client, fakes: ReviewFakes) -> AsyncIterator[Handle]:
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        client, task_queue=task_queue, workflows=[StrategyReviewWorkflow], activities=fakes.all()
+    ):
+        handle = await client.start_workflow(
+            StrategyReviewWorkflow.run,
+            RitualRunInput(ritual_id=RITUAL, period="2026-Q4"),
+            id=f"{RITUAL}-2026-Q4-{uuid.uuid4()}",
+            task_queue=task_queue,
+            execution_timeout=timedelta(days=60),
+        )
+        yield handle
+
+
+async def stage(handle: Handle, wanted: str) -> ReviewStatus:
+    """Poll until the review is at ``wanted`` and idle (no activity or task outstanding)."""
+    for _ in range(250):
+        status = await handle.query(StrategyReviewWorkflow.review_status)
+        if status.stage == wanted:
+            raw = (await handle.describe()).raw_description
+            if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
+                return status
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the review never reached {wanted!r}: {status}")
+
+
+async def submit(
+    handle: Handle, item_id: str, owner: Contact, rag: str = "green", **extra: Any
+) -> SubmittedStatus:
+    return await handle.execute_update(
+        StrategyReviewWorkflow.submit_status,
+        StatusSubmission(
+            item_id=item_id,
+            owner=owner.email,
+            rag=rag,
+            confidence=70,
+            narrative=f"{item_id} as {owner.name} sees it",
+            channel="cli",
+            **extra,
+        ),
+    )
