@@ -176,8 +176,8 @@ def test_narratives_are_escaped_in_html(example_config: OpsRhythmConfig, tmp_pat
         html = path.read_text(encoding="utf-8")
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
-    for path in pack.publish_paths.values():
-        assert "<script>" not in read_email(path).html
+    for stored in pack.publish_paths.values():
+        assert "<script>" not in read_email(stored).html
 
 
 def test_no_secret_from_the_environment_in_any_file(
