@@ -44,6 +44,9 @@ ReviewStage = Literal[
     "rejected",
 ]
 SubmitChannel = Literal["cli", "web", "api"]
+PACK_PAGE = "pack.html"
+"""The pack's page in ``RenderedPack.location``: the approvers' full draft is
+``f"{location}/{PACK_PAGE}"`` (the web serves a draft's files beside its page)."""
 
 
 class ReviewItemPlan(BaseModel):
