@@ -17,7 +17,7 @@ from pathlib import Path
 from opsrhythm.platform.models import RenderedEmail
 from opsrhythm.platform.rendering import RenderError, render_template, safe_name, write_atomic
 from opsrhythm.rituals.kpi_report.archive_runs import run_folder
-from opsrhythm.rituals.strategy_review.models import RenderedPack, RenderPackInput
+from opsrhythm.rituals.strategy_review.models import PACK_PAGE, RenderedPack, RenderPackInput
 from opsrhythm.rituals.strategy_review.pack_view import (
     PackView,
     audience_view,
@@ -25,8 +25,7 @@ from opsrhythm.rituals.strategy_review.pack_view import (
     summary_lines,
 )
 
-PACK_NAME = "pack.html"
-"""The archived pack inside the round's folder: what approvers read as the full draft."""
+PACK_NAME = PACK_PAGE
 PRE_READ_NAME = "pre-read.json"
 
 
