@@ -14,6 +14,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from opsrhythm.platform import search_attributes
 from opsrhythm.platform.approvals.models import ApprovalDecision
 from opsrhythm.rituals.strategy_review.models import CloseCollection
 from tests.strategy_review.workflow_fakes import (
@@ -140,3 +141,26 @@ async def test_status_says_who_submitted_who_is_late_and_what_is_pending(
     assert (3, 1, None) == (len(status.items), len(status.open_actions), status.approval)
     assert signing.approval is not None
     assert ("pending", [], []) == (signing.approval.state, signing.pending, signing.late)
+
+
+@pytest.mark.dev_server
+async def test_the_step_search_attribute_follows_the_review(
+    dev_server_env: WorkflowEnvironment,
+) -> None:
+    """Started with Ritual set, the run upserts Step: 'collecting', then 'awaiting approval'
+    (as every ritual holding up an approver), then 'published'."""
+    fakes = ReviewFakes(sign_off())
+    async with running_review(dev_server_env.client, fakes, searchable=True) as handle:
+        await stage(handle, "collecting")
+        collecting = await step_of(handle)
+        await close(handle, ANA.email)
+        await stage(handle, "awaiting sign-off")
+        awaiting = await step_of(handle)
+        await approve_and_finish(handle)
+        published = await step_of(handle)
+    assert ("collecting", "awaiting approval", "published") == (collecting, awaiting, published)
+
+
+async def step_of(handle: Handle) -> str | None:
+    described = await handle.describe()
+    return described.typed_search_attributes.get(search_attributes.STEP)

@@ -12,8 +12,11 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from opsrhythm.platform import search_attributes
 from opsrhythm.platform.actions.models import (
     ActionItem,
     AppliedActionUpdates,
@@ -29,7 +32,13 @@ from opsrhythm.platform.approvals.models import (
     ApprovalPlan,
     Contact,
 )
-from opsrhythm.platform.models import DeliveryResult, Recipient, RitualRunInput, SendEmailInput
+from opsrhythm.platform.models import (
+    DeliveryResult,
+    FailureNoticeInput,
+    Recipient,
+    RitualRunInput,
+    SendEmailInput,
+)
 from opsrhythm.rituals.strategy_review.models import (
     PlanReviewInput,
     QuarterKpis,
@@ -124,8 +133,21 @@ def sign_off(**changes: Any) -> ApprovalPlan:
 class ReviewFakes:
     """Records every call; the plan is built from the run's kick-off."""
 
-    def __init__(self, approval: ApprovalPlan | None = None) -> None:
+    def __init__(
+        self,
+        approval: ApprovalPlan | None = None,
+        *,
+        failing_emails: frozenset[str] = frozenset(),
+        store_down: bool = False,
+        pack_fails: bool = False,
+    ) -> None:
+        """``failing_emails``: recipients every send to fails for good; ``store_down``: the
+        actions store refuses every call; ``pack_fails``: the pack never renders."""
         self.approval = approval
+        self.failing_emails = failing_emails
+        self.store_down = store_down
+        self.pack_fails = pack_fails
+        self.failure_notices: list[FailureNoticeInput] = []
         self.review_emails: list[ReviewEmailInput] = []
         self.packs: list[RenderPackInput] = []
         self.sent: list[SendEmailInput] = []
@@ -150,10 +172,12 @@ class ReviewFakes:
 
         @activity.defn(name="list_open_actions")
         async def list_open_actions(input: ListOpenActionsInput) -> OpenActions:
+            self._store()
             return OpenActions(actions=self.actions)
 
         @activity.defn(name="apply_action_updates")
         async def apply_action_updates(input: ApplyActionUpdatesInput) -> AppliedActionUpdates:
+            self._store()
             self.applied.append(input)
             return AppliedActionUpdates(applied=[u.action_id for u in input.updates], refused=[])
 
@@ -182,6 +206,8 @@ class ReviewFakes:
 
         @activity.defn(name="render_review_pack")
         async def render_review_pack(input: RenderPackInput) -> RenderedPack:
+            if self.pack_fails:
+                raise ApplicationError("template pack.html: no such block", non_retryable=True)
             self.packs.append(input)
             submitted = {s.submission.item_id for s in input.submissions}
             folder = f"/archive/{input.workflow_id}/r{input.round}"
@@ -195,6 +221,10 @@ class ReviewFakes:
 
         @activity.defn(name="send_email")
         async def send_email(input: SendEmailInput) -> DeliveryResult:
+            if {r.email for r in input.recipients} & self.failing_emails:
+                raise ApplicationError(
+                    "HTTP 400: does not contain a valid address", non_retryable=True
+                )
             self.sent.append(input)
             return DeliveryResult(
                 audience_id=input.audience_id,
@@ -217,7 +247,15 @@ class ReviewFakes:
         async def render_approval_notice(input: ApprovalNoticeInput) -> str:
             return f"/approval/notice/{input.event}"
 
+        @activity.defn(name="send_failure_notice")
+        async def send_failure_notice(input: FailureNoticeInput) -> DeliveryResult:
+            self.failure_notices.append(input)
+            return DeliveryResult(
+                audience_id="owner", message_kind="failure", sent=[input.owner.email]
+            )
+
         return [
+            send_failure_notice,
             plan_strategy_review,
             list_open_actions,
             apply_action_updates,
@@ -229,6 +267,10 @@ class ReviewFakes:
             render_approval_notice,
         ]
 
+    def _store(self) -> None:
+        if self.store_down:
+            raise ApplicationError("actions store: connection refused", non_retryable=True)
+
     def emailed(self, kind: str) -> list[list[str]]:
         """The items of each review email of ``kind``, in order."""
         return [[i.item_id for i in e.items] for e in self.review_emails if e.kind == kind]
@@ -238,8 +280,20 @@ class ReviewFakes:
 
 
 @asynccontextmanager
-async def running_review(client: Client, fakes: ReviewFakes) -> AsyncIterator[Handle]:
+async def running_review(
+    client: Client, fakes: ReviewFakes, searchable: bool = False
+) -> AsyncIterator[Handle]:
+    """A worker with the fakes and a started review; ``searchable`` sets Ritual and Period, as
+    ``opsrhythm run`` does on a server that has them."""
     task_queue = str(uuid.uuid4())
+    attributes = TypedSearchAttributes(
+        [
+            SearchAttributePair(search_attributes.RITUAL, RITUAL),
+            SearchAttributePair(search_attributes.PERIOD, "2026-Q4"),
+        ]
+        if searchable
+        else []
+    )
     async with Worker(
         client, task_queue=task_queue, workflows=[StrategyReviewWorkflow], activities=fakes.all()
     ):
@@ -248,6 +302,7 @@ async def running_review(client: Client, fakes: ReviewFakes) -> AsyncIterator[Ha
             RitualRunInput(ritual_id=RITUAL, period="2026-Q4"),
             id=f"{RITUAL}-2026-Q4-{uuid.uuid4()}",
             task_queue=task_queue,
+            search_attributes=attributes,
             execution_timeout=timedelta(days=60),
         )
         yield handle
