@@ -7,7 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,9 +26,14 @@ from opsrhythm.platform.actions.follow_up import (
     ActionFollowUpInput,
     follow_up_workflow_id,
 )
-from opsrhythm.platform.actions.models import ActionUpdate, ApplyActionUpdatesInput
+from opsrhythm.platform.actions.models import (
+    ActionUpdate,
+    ApplyActionUpdatesInput,
+    ListOpenActionsInput,
+)
 from opsrhythm.platform.actions.reminders import due_notice
 from opsrhythm.platform.actions.store import ActionStore
+from opsrhythm.platform.db.schema import DatabaseUnreachable
 from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.notices import render_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
@@ -75,10 +80,13 @@ async def follow_up_worker(
     config: OpsRhythmConfig,
     stores: tuple[ActionStore, SendLedger],
     outbox: Path,
+    open_store: Callable[[], ActionStore] | None = None,
 ) -> AsyncIterator[str]:
     store, ledger = stores
     templates = resources.templates_dir()
-    actions = ActionActivities(config, lambda: store, lambda: ledger, templates, outbox.parent)
+    actions = ActionActivities(
+        config, open_store or (lambda: store), lambda: ledger, templates, outbox.parent
+    )
     email = EmailActivities(
         OutboxTransport(outbox, config.email),
         lambda: ledger,
@@ -137,6 +145,36 @@ async def test_reminders_then_the_overdue_notice_each_once(
     )
     assert (3, [(0, EMMA), (1, EMMA), (2, ANA), (2, EMMA)]) == (sent, found)
     assert all(f"opsrhythm actions done {action_id}" in body_text(m) for m in messages)
+
+
+async def test_continued_runs_and_a_database_outage_send_each_notice_once(
+    time_skipping_env: WorkflowEnvironment,
+    example_config: OpsRhythmConfig,
+    stores: tuple[ActionStore, SendLedger],
+    tmp_path: Path,
+) -> None:
+    """One check per run (continued as new after each) and a store that is down for its
+    first three openings: the same four emails, nobody's twice."""
+    env, outbox = time_skipping_env, tmp_path / "outbox"
+    origin = f"{ORIGIN}-{uuid.uuid4().hex[:8]}"
+    add_action(stores[0], origin, (await env.get_current_time()).date() + timedelta(days=5))
+    openings: list[int] = []
+
+    def flaky_store() -> ActionStore:
+        openings.append(1)
+        if len(openings) <= 3:
+            raise DatabaseUnreachable("cannot connect to the database sqlite:///x: down")
+        return stores[0]
+
+    async with follow_up_worker(env, example_config, stores, outbox, flaky_store) as task_queue:
+        await env.client.execute_workflow(
+            ActionFollowUpWorkflow.run,
+            ActionFollowUpInput(origin=origin, checks_per_run=1),
+            id=follow_up_workflow_id(origin),
+            task_queue=task_queue,
+        )
+    subjects = sorted(str(m["Subject"]).partition(":")[0] for m in read_outbox(outbox))
+    assert (["Overdue", "Overdue", "Reminder", "Reminder"], 4) == (subjects, len(openings))
 
 
 async def test_an_action_done_meanwhile_stops_its_reminders(
@@ -198,4 +236,24 @@ def test_apply_action_updates_refuses_someone_elses_action(
         result.applied,
         result.refused,
         store.get(emmas).state,
+    )
+
+
+def test_list_open_actions_gives_the_ritual_owners_open_ones(
+    example_config: OpsRhythmConfig, stores: tuple[ActionStore, SendLedger], tmp_path: Path
+) -> None:
+    """What a kick-off lists: open actions of the ritual, any period, of the owners asked."""
+    store, ledger = stores
+    kept = add_action(store, ORIGIN, date(2026, 12, 10))
+    closed = add_action(store, ORIGIN, date(2026, 12, 11))
+    store.close_action(closed, "done", actor="test")
+    actions = ActionActivities(
+        example_config, lambda: store, lambda: ledger, resources.templates_dir(), tmp_path
+    )
+    asked = ListOpenActionsInput(ritual_id="monthly-kpi-report", owner_emails=[EMMA.upper()])
+    other = ListOpenActionsInput(ritual_id="monthly-kpi-report", owner_emails=[ANA])
+    found = ActivityEnvironment().run(actions.list_open_actions, asked).actions
+    assert ([kept], []) == (
+        [a.action_id for a in found],
+        ActivityEnvironment().run(actions.list_open_actions, other).actions,
     )
