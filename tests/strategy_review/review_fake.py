@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -42,13 +43,14 @@ class FakeReviewInput(BaseModel):
 
 @workflow.defn(sandboxed=False)
 class FakeReviewWorkflow:
-    def __init__(self) -> None:
-        self.status: ReviewStatus | None = None
-        self.owner = OWNER
+    @workflow.init
+    def __init__(self, input: FakeReviewInput) -> None:
+        # Set before any handler runs: an Update may arrive in the run's first activation.
+        self.status: ReviewStatus | None = input.status
+        self.owner = input.owner
 
     @workflow.run
     async def run(self, input: FakeReviewInput) -> None:
-        self.status, self.owner = input.status, input.owner
         await workflow.wait_condition(lambda: False)
 
     @workflow.query(name=REVIEW_STATUS_QUERY)
@@ -95,8 +97,17 @@ class FakeReviewWorkflow:
             raise ApplicationError("only the ritual's owner may close collection")
 
 
-def review(workflow_id: str, stage: str = "collecting") -> ReviewStatus:
+ITEMS = [
+    ReviewItemPlan(item_id="grow-arr", kind="objective", title="Grow ARR", owner=ANA),
+    ReviewItemPlan(item_id="self-serve", kind="initiative", title="Self-serve", owner=BEN),
+]
+
+
+def review(
+    workflow_id: str, stage: str = "collecting", items: list[ReviewItemPlan] | None = None
+) -> ReviewStatus:
     now = datetime.now(UTC)
+    items = ITEMS if items is None else items
     return ReviewStatus.model_validate(
         {
             "workflow_id": workflow_id,
@@ -104,13 +115,8 @@ def review(workflow_id: str, stage: str = "collecting") -> ReviewStatus:
             "period": "2026-Q4",
             "stage": stage,
             "due_at": now + timedelta(days=3),
-            "items": [
-                ReviewItemPlan(item_id="grow-arr", kind="objective", title="Grow ARR", owner=ANA),
-                ReviewItemPlan(
-                    item_id="self-serve", kind="initiative", title="Self-serve", owner=BEN
-                ),
-            ],
-            "pending": ["grow-arr", "self-serve"],
+            "items": items,
+            "pending": [item.item_id for item in items],
             "open_actions": [
                 ActionItem(
                     action_id="q3-1",
@@ -136,13 +142,19 @@ def review(workflow_id: str, stage: str = "collecting") -> ReviewStatus:
 
 
 async def start_review(
-    client: Client, task_queue: str, stage: str = "collecting"
+    client: Client,
+    task_queue: str,
+    stage: str = "collecting",
+    *,
+    workflow_id: str | None = None,
+    items: list[ReviewItemPlan] | None = None,
+    owner: str = OWNER,
 ) -> WorkflowHandle[FakeReviewWorkflow, None]:
     """A stand-in review on ``task_queue``, whether or not a worker polls it."""
-    workflow_id = f"quarterly-strategy-review-{uuid.uuid4()}"
+    workflow_id = workflow_id or f"quarterly-strategy-review-{uuid.uuid4()}"
     return await client.start_workflow(
         FakeReviewWorkflow.run,
-        FakeReviewInput(status=review(workflow_id, stage)),
+        FakeReviewInput(status=review(workflow_id, stage, items), owner=owner),
         id=workflow_id,
         task_queue=task_queue,
         execution_timeout=timedelta(hours=1),
@@ -155,12 +167,12 @@ def review_worker(client: Client, task_queue: str) -> Worker:
 
 @asynccontextmanager
 async def running_review(
-    client: Client, stage: str = "collecting"
+    client: Client, stage: str = "collecting", **options: Any
 ) -> AsyncIterator[WorkflowHandle[FakeReviewWorkflow, None]]:
     """A worker and a started stand-in review; the run is terminated when the block ends."""
     task_queue = str(uuid.uuid4())
     async with review_worker(client, task_queue):
-        handle = await start_review(client, task_queue, stage)
+        handle = await start_review(client, task_queue, stage, **options)
         try:
             yield handle
         finally:

@@ -38,7 +38,7 @@ from opsrhythm.platform.terminal import print_json
 
 
 @contextmanager
-def _as_server_errors() -> Iterator[None]:
+def as_server_errors() -> Iterator[None]:
     try:
         yield
     except DecisionRefused as error:
@@ -47,7 +47,7 @@ def _as_server_errors() -> Iterator[None]:
         raise ServerError(str(error)) from None
 
 
-def _cli_users(args: argparse.Namespace, context: CliContext) -> dict[str, str]:
+def cli_users_of(args: argparse.Namespace, context: CliContext) -> dict[str, str]:
     """``approvals.cli_users`` (OS user -> email) of the config given, or found by default;
     none without a config, so the commands work on a machine that has no config file."""
     if args.config is None and not context.configs.path(None).is_file():
@@ -68,14 +68,14 @@ async def request_changes(args: argparse.Namespace, context: CliContext) -> int:
 
 
 async def _decide(args: argparse.Namespace, context: CliContext, decision: DecisionKind) -> int:
-    approver = acting_as(args.approver, _cli_users(args, context), os_user())
+    approver = acting_as(args.approver, cli_users_of(args, context), os_user())
     assert approver is not None  # required: acting_as raised instead
     # channel "cli" only keeps old histories' audit readable: the caller is the proof.
     sent = ApprovalDecision(
         approver=approver, decision=decision, comment=args.comment, channel="cli"
     )
     client = await context.connect()
-    with _as_server_errors():
+    with as_server_errors():
         after = await send_decision(client, args.workflow_id, sent)
     verb = decision.replace("_", "-")
     print(f"{verb}: recorded for {args.workflow_id} as {approver}")
@@ -85,10 +85,10 @@ async def _decide(args: argparse.Namespace, context: CliContext, decision: Decis
 
 async def redraft(args: argparse.Namespace, context: CliContext) -> int:
     """The owner's go-ahead after a request for changes: draft the next round now."""
-    asked = acting_as(args.approver, _cli_users(args, context), os_user(), required=False)
+    asked = acting_as(args.approver, cli_users_of(args, context), os_user(), required=False)
     by = asked or context.identity
     client = await context.connect()
-    with _as_server_errors():
+    with as_server_errors():
         after = await request_redraft(
             client, args.workflow_id, RedraftRequest(requested_by=by, channel="cli")
         )
@@ -101,7 +101,7 @@ async def redraft(args: argparse.Namespace, context: CliContext) -> int:
 
 async def pending(args: argparse.Namespace, context: CliContext) -> int:
     client = await context.connect()
-    with _as_server_errors():
+    with as_server_errors():
         found = await open_approvals(client, args.approver)
     if args.json:
         approvals = [approval_json(status) for status in found.approvals]
@@ -119,5 +119,5 @@ async def pending(args: argparse.Namespace, context: CliContext) -> int:
 
 async def approval_or_error(client: Client, workflow_id: str) -> ApprovalStatus:
     """The run's approval, or a ``ServerError`` saying why there is none to show."""
-    with _as_server_errors():
+    with as_server_errors():
         return await approval_status(client, workflow_id)

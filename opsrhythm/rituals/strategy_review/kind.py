@@ -9,6 +9,7 @@ STRATEGY_REVIEW = PeriodicKind(
     workflow="StrategyReviewWorkflow",
     templates="strategy_review",
     worker="opsrhythm.rituals.strategy_review.worker:worker_parts",
+    commands="opsrhythm.rituals.strategy_review.cli:COMMANDS",
     show_result="opsrhythm.rituals.strategy_review.commands:print_result",
     config_model="opsrhythm.rituals.strategy_review.config:StrategyReviewRitual",
 )
