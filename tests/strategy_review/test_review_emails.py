@@ -124,7 +124,8 @@ def test_only_the_owners_open_actions(example_config: OpsRhythmConfig, tmp_path:
     emails = render(example_config, tmp_path, open_actions=actions)
     emails_of = {m.recipient.email: read_email(m.path) for m in emails.messages}
     assert "Reprice the Team plan" in emails_of[CHLOE.email].html
-    assert "Reprice the Team plan" in emails_of[CHLOE.email].text
+    assert "Reprice the Team plan (--action a-1=done, due 2027-01-15" in emails_of[CHLOE.email].text
+    assert "--action" not in emails_of[EMMA.email].text
     assert "Exit survey" not in emails_of[CHLOE.email].text
     assert "Reprice the Team plan" not in emails_of[GRACE.email].html
     assert "Reprice the Team plan" not in emails_of[EMMA.email].text

@@ -114,6 +114,9 @@ def test_missing_updates_are_marked_never_hidden(
     assert "Insights everywhere (initiative, Emma Larsen): MISSING" in pre_read.text
     assert "Missing: Insights everywhere (Emma Larsen)" in pack.summary
     assert "Updates: 2 of 3 in" in pack.summary
+    sales = read_email(pack.publish_paths["sales"])
+    assert "Insights everywhere (Emma Larsen): MISSING" in sales.text
+    assert "Missing:</strong> no update from Emma Larsen." in sales.html
 
 
 def test_pack_holds_every_update_kpis_and_actions(
