@@ -113,7 +113,10 @@ class ActionActivities:
                 MessageKey(workflow_id, action.action_id, notice.message_kind, r.email)
                 for r in notice.recipients
             ]
-            if len(self._sends.statuses(keys)) < len(keys):
+            # A failed send was released by the ledger: it is due again; 'sending' is in doubt
+            # and waits for `opsrhythm ledger resolve`, never resent.
+            settled = self._sends.statuses(keys).values()
+            if sum(status != "failed" for status in settled) < len(keys):
                 plan.due.append(notice)
         return plan
 

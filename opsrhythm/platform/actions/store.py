@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from opsrhythm.platform.actions.models import ActionItem, ActionState, ActionUpdate
+from opsrhythm.platform.actions.tables import action_item, aware, declare_tables
 from opsrhythm.platform.db.startup import open_engine
 from opsrhythm.platform.runs import run_workflow_id
 
@@ -44,33 +45,7 @@ class ActionStore:
         """The store on ``engine``, whose schema Alembic keeps (``opsrhythm.platform.db``)."""
         self.engine = engine
         self.metadata = sa.MetaData()
-        self.actions = sa.Table(
-            "opsrhythm_actions",
-            self.metadata,
-            sa.Column("id", sa.String(600), primary_key=True),
-            sa.Column("origin", sa.String(512), nullable=False, index=True),
-            sa.Column("ritual_id", sa.String(255), nullable=False, index=True),
-            sa.Column("period", sa.String(16), nullable=False),
-            sa.Column("title", sa.Text(), nullable=False),
-            sa.Column("owner_email", sa.String(320), nullable=False, index=True),
-            sa.Column("owner_name", sa.String(255), nullable=False),
-            sa.Column("due", sa.Date(), nullable=False),
-            sa.Column("state", sa.String(16), nullable=False),
-            sa.Column("carried_from", sa.String(600)),
-            sa.Column("note", sa.Text(), nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        )
-        self.history = sa.Table(
-            "opsrhythm_action_history",
-            self.metadata,
-            sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=True),
-            sa.Column("action_id", sa.String(600), nullable=False, index=True),
-            sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("actor", sa.String(320), nullable=False),
-            sa.Column("event", sa.String(32), nullable=False),
-            sa.Column("detail", sa.Text(), nullable=False),
-        )
+        self.actions, self.history = declare_tables(self.metadata)
 
     @classmethod
     def from_url(cls, url: str) -> ActionStore:
@@ -119,7 +94,7 @@ class ActionStore:
             ).first()
         if row is None:
             raise KeyError(action_id)
-        return _item(row)
+        return action_item(row)
 
     def find(
         self,
@@ -148,7 +123,7 @@ class ActionStore:
             where.append(t.c.due < due_before)
         query = sa.select(t).where(*where).order_by(t.c.due, t.c.created_at, t.c.id)
         with self.engine.connect() as conn:
-            return [_item(row) for row in conn.execute(query)]
+            return [action_item(row) for row in conn.execute(query)]
 
     def close_action(
         self, action_id: str, state: ActionState, *, actor: str, note: str = ""
@@ -216,7 +191,7 @@ class ActionStore:
         query = sa.select(t).where(t.c.action_id == action_id).order_by(t.c.seq)
         with self.engine.connect() as conn:
             return [
-                HistoryEntry(_aware(r.at), r.actor, r.event, r.detail) for r in conn.execute(query)
+                HistoryEntry(aware(r.at), r.actor, r.event, r.detail) for r in conn.execute(query)
             ]
 
     def _open_row(self, conn: sa.Connection, action_id: str) -> sa.Row[Any]:
@@ -287,25 +262,3 @@ def _numbered(write: Callable[[], T], origin: str) -> T:
         except IntegrityError:
             continue
     raise ActionRefused(f"could not number a new action of {origin}; try again")
-
-
-def _item(row: sa.Row[Any]) -> ActionItem:
-    return ActionItem(
-        action_id=row.id,
-        origin=row.origin,
-        ritual_id=row.ritual_id,
-        period=row.period,
-        title=row.title,
-        owner_email=row.owner_email,
-        owner_name=row.owner_name,
-        due=row.due,
-        state=row.state,
-        carried_from=row.carried_from,
-        note=row.note,
-        updated_at=_aware(row.updated_at),
-    )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every value here was written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
