@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform.periods import Quarter
     from opsrhythm.rituals.strategy_review.models import (
         GATHER_QUARTER_KPIS,
+        PACK_PAGE,
         RENDER_PACK,
         QuarterKpi,
         QuarterKpisInput,
@@ -136,7 +137,7 @@ def pack_draft(
     return ApprovalDraft(
         title=f"{plan.ritual_name} for {Quarter.parse(plan.period).label}",
         summary=pack.summary,
-        location=pack.location,
+        location=f"{pack.location}/{PACK_PAGE}",
         figures=figures,
     )
 
