@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -35,8 +37,10 @@ from opsrhythm.platform.actions.reminders import due_notice
 from opsrhythm.platform.actions.store import ActionStore
 from opsrhythm.platform.db.schema import DatabaseUnreachable
 from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.contract import MailTransport, MessageTags
 from opsrhythm.platform.mail.notices import render_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
+from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.platform.stores import DatabaseOutages
 from tests.databases import sqlite_url
 from tests.reliability.test_needs_attention import body_text, read_outbox
@@ -81,6 +85,7 @@ async def follow_up_worker(
     stores: tuple[ActionStore, SendLedger],
     outbox: Path,
     open_store: Callable[[], ActionStore] | None = None,
+    transport: MailTransport | None = None,
 ) -> AsyncIterator[str]:
     store, ledger = stores
     templates = resources.templates_dir()
@@ -88,7 +93,7 @@ async def follow_up_worker(
         config, open_store or (lambda: store), lambda: ledger, templates, outbox.parent
     )
     email = EmailActivities(
-        OutboxTransport(outbox, config.email),
+        transport or OutboxTransport(outbox, config.email),
         lambda: ledger,
         config.email,
         functools.partial(render_notice, templates_dir=templates),
@@ -175,6 +180,49 @@ async def test_continued_runs_and_a_database_outage_send_each_notice_once(
         )
     subjects = sorted(str(m["Subject"]).partition(":")[0] for m in read_outbox(outbox))
     assert (["Overdue", "Overdue", "Reminder", "Reminder"], 4) == (subjects, len(openings))
+
+
+class RefusesFirst:
+    """The outbox, but the first email is refused for good (as SendGrid refuses a 400)."""
+
+    name: Literal["outbox", "sendgrid"] = "outbox"
+
+    def __init__(self, outbox: OutboxTransport) -> None:
+        self._outbox, self.refused = outbox, 0
+
+    def send(self, message: RenderedEmail, recipients: list[Recipient], tags: MessageTags) -> None:
+        if not self.refused:
+            self.refused += 1
+            raise ApplicationError("400 Bad Request: refused", non_retryable=True)
+        self._outbox.send(message, recipients, tags)
+
+
+async def test_a_refused_notice_is_sent_at_the_next_check(
+    time_skipping_env: WorkflowEnvironment,
+    example_config: OpsRhythmConfig,
+    stores: tuple[ActionStore, SendLedger],
+    tmp_path: Path,
+) -> None:
+    """The 3-day reminder fails: the others still go, and it goes within the hour after."""
+    env, outbox = time_skipping_env, tmp_path / "outbox"
+    origin = f"{ORIGIN}-{uuid.uuid4().hex[:8]}"
+    add_action(stores[0], origin, (await env.get_current_time()).date() + timedelta(days=5))
+    transport = RefusesFirst(OutboxTransport(outbox, example_config.email))
+    async with follow_up_worker(
+        env, example_config, stores, outbox, transport=transport
+    ) as task_queue:
+        sent = await env.client.execute_workflow(
+            ActionFollowUpWorkflow.run,
+            ActionFollowUpInput(origin=origin),
+            id=follow_up_workflow_id(origin),
+            task_queue=task_queue,
+        )
+    subjects = sorted(str(m["Subject"]).rpartition(":")[0] for m in read_outbox(outbox))
+    assert (1, 3, ["Overdue", "Overdue", "Reminder: due in 3 days", "Reminder: due tomorrow"]) == (
+        transport.refused,
+        sent,
+        subjects,
+    )
 
 
 async def test_an_action_done_meanwhile_stops_its_reminders(
