@@ -36,7 +36,7 @@ def _add(parser: argparse.ArgumentParser) -> None:
         "--origin",
         metavar="WORKFLOW_ID",
         required=True,
-        help="the run that decided it, e.g. quarterly-strategy-review-2026-Q4",
+        help="the workflow id of the run that decided it: <ritual>-<period>",
     )
     parser.add_argument(
         "--owner", metavar="PERSON", required=True, help="a person's id or email from the config"

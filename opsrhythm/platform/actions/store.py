@@ -3,7 +3,7 @@
 The system of record for actions (``models.ActionItem``): commands and activities read and
 write here, workflows hold only origins and ids. Every change appends a history row (who, when,
 what), so a note replaced or a state changed is never lost. An action's id is its origin's
-workflow id and a number (``quarterly-strategy-review-2026-Q4-3``). Works on SQLite and
+workflow id and a number (``<ritual>-<period>-3``). Works on SQLite and
 PostgreSQL; the schema is Alembic's (revision 0002).
 """
 
