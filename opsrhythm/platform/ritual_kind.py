@@ -76,6 +76,9 @@ class PeriodicKind(RitualKind):
     show_result: str | None = None
     """``module:function`` printing a finished run's result (``run --wait``) and returning the
     command's exit code (``run_handlers.EXIT_NEEDS_ATTENTION``, or 0); None: a line."""
+    status_details: str | None = None
+    """``module:function``: async, given a client and a run's workflow id, the kind's own lines
+    for ``opsrhythm status WF`` and its fields for ``--json`` (beyond step and approval)."""
     settles_outcomes: bool = False
     """Its runs wait, in step "needs attention", to be settled: they answer
     ``PENDING_RESULT_QUERY`` and take ``OUTCOMES_SETTLED_SIGNAL``."""

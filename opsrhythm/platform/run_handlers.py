@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +38,7 @@ from opsrhythm.platform.ledger_keys import (
     embedded_database_url,
 )
 from opsrhythm.platform.models import RitualRunInput
-from opsrhythm.platform.ritual_kind import PENDING_RESULT_QUERY, PeriodicKind, load
+from opsrhythm.platform.ritual_kind import PENDING_RESULT_QUERY, PeriodicKind, RitualKind, load
 from opsrhythm.platform.run_again import (
     completed_line,
     joined_line,
@@ -222,6 +223,7 @@ async def status(args: argparse.Namespace, context: CliContext) -> int:
         else:
             print(f"{args.workflow_id}: {step or '(step unavailable)'}")
     approval = await approval_or_error(client, args.workflow_id)
+    lines, details = await _kind_details(client, context.kinds, args.workflow_id)
     if args.json:
         document = {
             "workflow_id": args.workflow_id,
@@ -229,10 +231,34 @@ async def status(args: argparse.Namespace, context: CliContext) -> int:
             "unknown_outcomes": unknown,
             "failure": failure,
         }
-        print_json(document | {"approval": approval_json(approval)})
+        print_json(document | details | {"approval": approval_json(approval)})
     else:
+        for line in lines:
+            print(line)
         print_approval(approval)
     return 0
+
+
+async def _kind_details(
+    client: Client, kinds: Sequence[RitualKind], workflow_id: str
+) -> tuple[list[str], dict[str, Any]]:
+    """What the run's kind shows beyond step and approval (its ``status_details``), if any."""
+    try:
+        workflow_type = (await client.get_workflow_handle(workflow_id).describe()).workflow_type
+    except RPCError:
+        return [], {}
+    hook = next(
+        (
+            kind.status_details
+            for kind in kinds
+            if isinstance(kind, PeriodicKind) and kind.workflow == workflow_type
+        ),
+        None,
+    )
+    if hook is None:
+        return [], {}
+    found: tuple[list[str], dict[str, Any]] = await load(hook)(client, workflow_id)
+    return found
 
 
 async def _failure(client: Client, workflow_id: str) -> str | None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from temporalio.client import Client
 
 from opsrhythm.platform.actions.models import ActionUpdate
 from opsrhythm.platform.approvals.handlers import as_server_errors, cli_users_of
@@ -24,7 +26,7 @@ from opsrhythm.platform.terminal import print_json
 from opsrhythm.rituals.strategy_review.client import close_collection, review_status, submit_status
 from opsrhythm.rituals.strategy_review.config import StrategyReviewRitual
 from opsrhythm.rituals.strategy_review.models import CloseCollection, StatusSubmission
-from opsrhythm.rituals.strategy_review.views import print_review, review_json
+from opsrhythm.rituals.strategy_review.views import print_review, review_json, review_lines
 
 KIND = "strategy_review"
 ACTION_FORM = "ID=done|dropped|open[:note]"
@@ -160,3 +162,11 @@ async def status(args: argparse.Namespace, context: CliContext) -> int:
     else:
         print_review(found)
     return 0
+
+
+async def status_details(client: Client, workflow_id: str) -> tuple[list[str], dict[str, Any]]:
+    """This kind's part of ``opsrhythm status WF``: the review's lines, and ``review`` for
+    ``--json`` (its approval is shown by the platform)."""
+    with as_server_errors():
+        found = await review_status(client, workflow_id)
+    return review_lines(found), {"review": review_json(found)}

@@ -37,26 +37,32 @@ def _waiting(item_ids: list[str], owners: dict[str, str]) -> str:
     return ", ".join(f"{item} ({owners[item]})" if item in owners else item for item in item_ids)
 
 
-def print_review(status: ReviewStatus) -> None:
-    print(f"Review {status.ritual_id} {status.period}: {status.stage}")
-    print(
+def review_lines(status: ReviewStatus) -> list[str]:
+    """Stage, dates, who submitted (latest version), who is late, what is pending."""
+    lines = [
+        f"Review {status.ritual_id} {status.period}: {status.stage}",
         f"  due {_when(status.due_at)}; pre-read {_when(status.pre_read_at)}; "
-        f"meeting {_when(status.meeting_at)}"
-    )
+        f"meeting {_when(status.meeting_at)}",
+    ]
     owners = _owners(status)
     submitted = latest_submissions(status)
-    print(f"  submitted: {len(submitted)}" + ("" if submitted else " (none yet)"))
+    lines.append(f"  submitted: {len(submitted)}" + ("" if submitted else " (none yet)"))
     for entry in submitted:
         sent = entry.submission
         late = ", late" if entry.late else ""
-        print(
+        lines.append(
             f"    {sent.item_id}  {sent.owner}  {sent.rag}, {sent.confidence}%  "
             f"version {entry.version}{late}  {entry.submitted_at:%Y-%m-%d %H:%M} UTC"
         )
     if status.late:
-        print(f"  late: {_waiting(status.late, owners)}")
+        lines.append(f"  late: {_waiting(status.late, owners)}")
     if status.pending:
-        print(f"  pending: {_waiting(status.pending, owners)}")
+        lines.append(f"  pending: {_waiting(status.pending, owners)}")
+    return lines
+
+
+def print_review(status: ReviewStatus) -> None:
+    print("\n".join(review_lines(status)))
     if status.approval is not None:
         print_approval(status.approval)
 
