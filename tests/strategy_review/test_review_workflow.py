@@ -3,12 +3,9 @@ fake activities under the contract's names. Ana owns the review; Chloé, Emma an
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio.testing import WorkflowEnvironment
 
-from opsrhythm.platform.actions.models import ActionUpdate
-from opsrhythm.platform.approvals.models import ApprovalDecision, RedraftRequest
+from tests.strategy_review.review_history import full_quarter
 from tests.strategy_review.workflow_fakes import (
     ANA,
     BEN,
@@ -18,11 +15,9 @@ from tests.strategy_review.workflow_fakes import (
     GRACE,
     ReviewFakes,
     running_review,
-    sign_off,
     stage,
     submit,
 )
-from workflows.strategy_review import StrategyReviewWorkflow
 
 
 async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
@@ -30,32 +25,14 @@ async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
     Dev told after the due date, her late update counted; the pack; Dev asks for changes,
     Chloé resubmits, Ana redrafts, round 2's pack has the new update; Ben approves; one summary
     to each of three audiences."""
-    fakes = ReviewFakes(sign_off())
-    async with running_review(time_skipping_env.client, fakes) as handle:
-        await stage(handle, "collecting")
-        update = ActionUpdate(action_id=fakes.actions[0].action_id, state="done", note="Priced")
-        await submit(handle, "grow-revenue", CHLOE, action_updates=[update])
-        await submit(handle, "insights-everywhere", EMMA)
-        await time_skipping_env.sleep(timedelta(days=5, hours=12))
-        before_grace = await stage(handle, "collecting")
-        late = await submit(handle, "reduce-churn", GRACE, "red")
-        await stage(handle, "awaiting sign-off")
-        await handle.execute_update(
-            StrategyReviewWorkflow.decide,
-            ApprovalDecision(
-                approver=DEV.email, decision="request_changes", comment="Revenue is amber now"
-            ),
-        )
-        await stage(handle, "redrafting")
-        resubmitted = await submit(handle, "grow-revenue", CHLOE, "amber")
-        await handle.execute_update(
-            StrategyReviewWorkflow.redraft, RedraftRequest(requested_by=ANA.email, channel="cli")
-        )
-        await stage(handle, "awaiting sign-off")
-        await handle.execute_update(
-            StrategyReviewWorkflow.decide, ApprovalDecision(approver=BEN.email, decision="approve")
-        )
-        result = await handle.result()
+    quarter = await full_quarter(time_skipping_env)
+    fakes, before_grace, late, resubmitted = (
+        quarter.fakes,
+        quarter.before_grace,
+        quarter.late,
+        quarter.resubmitted,
+    )
+    result = quarter.result
 
     all_items = ["grow-revenue", "insights-everywhere", "reduce-churn"]
     assert [all_items] == fakes.emailed("kick-off")
@@ -80,7 +57,7 @@ async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
     assert ("published", ["leadership", "sales", "support"]) == (result.stage, fakes.summaries())
     assert result.approval is not None
     assert ("approved", 2) == (result.approval.outcome, result.approval.rounds)
-    assert f"/archive/{handle.id}/r2" == result.pack_location
+    assert f"/archive/{quarter.workflow_id}/r2" == result.pack_location
     assert [] == result.missing
 
 

@@ -281,7 +281,7 @@ class ReviewFakes:
 
 @asynccontextmanager
 async def running_review(
-    client: Client, fakes: ReviewFakes, searchable: bool = False
+    client: Client, fakes: ReviewFakes, searchable: bool = False, workflow_id: str | None = None
 ) -> AsyncIterator[Handle]:
     """A worker with the fakes and a started review; ``searchable`` sets Ritual and Period, as
     ``opsrhythm run`` does on a server that has them."""
@@ -300,7 +300,7 @@ async def running_review(
         handle = await client.start_workflow(
             StrategyReviewWorkflow.run,
             RitualRunInput(ritual_id=RITUAL, period="2026-Q4"),
-            id=f"{RITUAL}-2026-Q4-{uuid.uuid4()}",
+            id=workflow_id or f"{RITUAL}-2026-Q4-{uuid.uuid4()}",
             task_queue=task_queue,
             search_attributes=attributes,
             execution_timeout=timedelta(days=60),

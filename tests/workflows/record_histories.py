@@ -57,6 +57,7 @@ from tests.reliability.test_needs_attention import (
     UnknownOutcomeFakes,
     settled_on_the_second_signal,
 )
+from tests.strategy_review.review_history import full_quarter
 from tests.workflows.approval_fakes import (
     BEN,
     DEV,
@@ -293,6 +294,12 @@ async def feedback_sla_sweep(servers: Servers, workflow_id: str) -> WorkflowHist
     return history
 
 
+async def strategy_review(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """A quarter's review: reminders, an escalation, a late update, changes requested, a
+    resubmission, the owner's redraft, approval, three audiences' summaries."""
+    return (await full_quarter(servers.time_skipping, workflow_id)).history
+
+
 Scenario = Callable[[Servers, str], Awaitable[WorkflowHistory]]
 SCENARIOS: dict[str, Scenario] = {
     "kpi-report-approved": kpi_report_approved,
@@ -304,6 +311,7 @@ SCENARIOS: dict[str, Scenario] = {
     "scheduled-run": scheduled_run,
     "feedback-import": feedback_import,
     "feedback-sla-sweep": feedback_sla_sweep,
+    "strategy-review": strategy_review,
 }
 
 
