@@ -34,12 +34,25 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from opsrhythm.config_loader import load_config
 from opsrhythm.platform import search_attributes
+from opsrhythm.platform.actions.follow_up import (
+    ACTIONS_CHANGED_SIGNAL,
+    PLAN_ACTION_NOTICES,
+    RENDER_ACTION_NOTICE,
+    ActionFollowUpInput,
+    ActionNotice,
+    ActionNoticePlan,
+    NoticeKind,
+    PlanActionNoticesInput,
+    RenderActionNoticeInput,
+)
 from opsrhythm.platform.approvals.models import ApprovalPlan
+from opsrhythm.platform.models import SEND_EMAIL, DeliveryResult, Recipient, SendEmailInput
 from opsrhythm.platform.schedules import commands as schedule_commands
 from opsrhythm.platform.schedules.times import schedule_id
 from opsrhythm.platform.temporal_runtime import find_binary
@@ -70,6 +83,7 @@ from tests.workflows.approval_fakes import (
     redraft,
 )
 from tests.workflows.test_kpi_report import FakeActivities
+from workflows.action_follow_up import ActionFollowUpWorkflow
 from workflows.feedback_sla import FeedbackSlaWorkflow
 from workflows.feedback_triage import FeedbackTriageWorkflow
 from workflows.kpi_report import KpiReportWorkflow
@@ -300,6 +314,61 @@ async def strategy_review(servers: Servers, workflow_id: str) -> WorkflowHistory
     return (await full_quarter(servers.time_skipping, workflow_id)).history
 
 
+async def action_follow_up(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """An origin's follow-up, signalled with start: a reminder refused (tried again within
+    the hour, then sent), the overdue notice, and the end with nothing left to send."""
+    env = servers.time_skipping
+    plans: list[PlanActionNoticesInput] = []
+    sends: list[SendEmailInput] = []
+
+    def notice(kind: NoticeKind) -> ActionNotice:
+        owner = Recipient(name="Emma Larsen", email="emma.larsen@acme.example")
+        return ActionNotice(
+            action_id="monthly-kpi-report-2026-10-1",
+            ritual_id="monthly-kpi-report",
+            period="2026-10",
+            kind=kind,
+            recipients=[owner],
+        )
+
+    @activity.defn(name=PLAN_ACTION_NOTICES.name)
+    async def plan(input: PlanActionNoticesInput) -> ActionNoticePlan:
+        plans.append(input)
+        if len(plans) < 3:
+            later = input.now + timedelta(days=2)
+            return ActionNoticePlan(due=[notice("reminder-3d")], next_at=later, open_actions=1)
+        return ActionNoticePlan(due=[notice("overdue")], open_actions=1)
+
+    @activity.defn(name=RENDER_ACTION_NOTICE.name)
+    async def render(input: RenderActionNoticeInput) -> str:
+        return f"/archive/{input.workflow_id}/actions/{input.notice.kind}.json"
+
+    @activity.defn(name=SEND_EMAIL.name)
+    async def send(input: SendEmailInput) -> DeliveryResult:
+        sends.append(input)
+        if len(sends) == 1:
+            raise ApplicationError("400 Bad Request: refused", non_retryable=True)
+        sent = [r.email for r in input.recipients]
+        return DeliveryResult(audience_id=input.audience_id, message_kind="x", sent=sent)
+
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[ActionFollowUpWorkflow],
+        activities=[plan, render, send],
+    ):
+        handle = await env.client.start_workflow(
+            ActionFollowUpWorkflow.run,
+            ActionFollowUpInput(origin="monthly-kpi-report-2026-10"),
+            id=workflow_id,
+            task_queue=task_queue,
+            start_signal=ACTIONS_CHANGED_SIGNAL,
+        )
+        await handle.result()
+    return await handle.fetch_history()
+
+
 Scenario = Callable[[Servers, str], Awaitable[WorkflowHistory]]
 SCENARIOS: dict[str, Scenario] = {
     "kpi-report-approved": kpi_report_approved,
@@ -312,6 +381,7 @@ SCENARIOS: dict[str, Scenario] = {
     "feedback-import": feedback_import,
     "feedback-sla-sweep": feedback_sla_sweep,
     "strategy-review": strategy_review,
+    "action-follow-up": action_follow_up,
 }
 
 
