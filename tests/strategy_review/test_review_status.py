@@ -22,6 +22,15 @@ from tests.strategy_review.workflow_fakes import CHLOE, ReviewFakes, running_rev
 
 pytestmark = pytest.mark.dev_server
 SECRET_DRAFT = "Chloé's private draft narrative"
+REVIEW_KEYS = {
+    "workflow_id", "ritual_id", "period", "stage", "due_at", "pre_read_at", "meeting_at",
+    "submitted", "late", "pending", "approval",
+}  # fmt: skip
+"""The documented fields (README, Machine-readable output): scripts rely on them."""
+SUBMITTED_KEYS = {
+    "item_id", "owner", "rag", "confidence", "version", "late", "submitted_at", "channel",
+    "caller",
+}  # fmt: skip
 
 
 def chloes(version: int) -> StatusSubmission:
@@ -64,6 +73,7 @@ async def test_status_shows_stage_submitted_and_pending(
         (s["item_id"], s["version"], s["late"]) for s in review["submitted"]
     ]
     assert SECRET_DRAFT not in out + platform_json[1] + own_json[1]
+    assert REVIEW_KEYS == set(review) and SUBMITTED_KEYS == set(review["submitted"][0])
 
 
 async def test_owners_form_on_the_real_review(dev_server_env: WorkflowEnvironment) -> None:
