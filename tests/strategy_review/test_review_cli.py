@@ -4,6 +4,7 @@ the workflow's refusals and a missing worker are one line and exit 1."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +12,14 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from opsrhythm.config_loader import load_config
 from opsrhythm.platform.approvals import client as approvals_client
+from opsrhythm.platform.ledger import SendLedger
+from opsrhythm.platform.mail.outbox import OutboxTransport
+from opsrhythm.platform.models import RitualRunInput
 from opsrhythm.rituals.strategy_review.client import review_status
+from tests.conftest import EXAMPLE_CONFIG
+from tests.databases import sqlite_url
 from tests.strategy_review.review_cli import (
     ANA_OWNER,
     CHLOE,
@@ -22,6 +29,9 @@ from tests.strategy_review.review_cli import (
     review_config,
 )
 from tests.strategy_review.review_fake import running_review, start_review
+from tests.strategy_review.workflow_fakes import stage
+from worker import build_worker
+from workflows.strategy_review import StrategyReviewWorkflow
 
 
 @pytest.fixture
@@ -215,3 +225,60 @@ async def test_close_needs_as_without_cli_users(
         code,
         err,
     )
+
+
+@pytest.mark.dev_server
+async def test_submit_and_close_drive_the_real_review(
+    dev_server_env: WorkflowEnvironment,
+    config: tuple[Path, str],
+    narrative: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the real StrategyReviewWorkflow with the example's activities: Chloé's CLI update is
+    version 1, Grace may not send it for her, and the ritual's owner's `review close` builds
+    the pack with the others marked missing, and sign-off is asked."""
+    path, workflow_id = config
+    for name in ("product_metrics.csv", "warehouse.sqlite"):
+        shutil.copy(EXAMPLE_CONFIG.parent / name, path.parent / name)
+    url = sqlite_url(path.parent / "opsrhythm.db")
+    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", url)
+    loaded = load_config(path)
+    client, task_queue = dev_server_env.client, str(uuid.uuid4())
+    worker = build_worker(
+        client,
+        loaded,
+        task_queue=task_queue,
+        transport=OutboxTransport(path.parent / "outbox", loaded.email),
+        ledger=SendLedger.from_url(url),
+        archive_dir=path.parent / "archive",
+    )
+    async with worker:
+        handle = await client.start_workflow(
+            StrategyReviewWorkflow.run,
+            RitualRunInput(ritual_id=workflow_id.removesuffix("-2026-Q4"), period="2026-Q4"),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        try:
+            await stage(handle, "collecting")
+            sent = await review_cli(client, capsys, *submit_args(path, narrative))
+            as_grace = await review_cli(
+                client,
+                capsys,
+                *submit_args(path, narrative, "--as", GRACE.email, "--item", "grow-revenue"),
+            )
+            closed = await review_cli(
+                client, capsys, "review", "close", workflow_id, "--as", ANA_OWNER,
+                "--config", str(path),
+            )  # fmt: skip
+            after = await stage(handle, "awaiting sign-off")
+        finally:
+            await handle.terminate()
+    assert (0, True) == (sent[0], "version 1" in sent[1])
+    assert (2, True) == (as_grace[0], "is reported on by chloe.dubois@" in as_grace[2])
+    assert (0, True) == (closed[0], f"closed by {ANA_OWNER}" in closed[1])
+    assert [("grow-revenue", "cli")] == [
+        (s.submission.item_id, s.submission.channel) for s in after.submitted
+    ]
+    assert after.approval is not None and "Updates: 1 of 4 in" in after.approval.summary
