@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform.actions.models import ActionItem
     from opsrhythm.platform.approvals.models import ApprovalDraft, ApprovalResult
     from opsrhythm.platform.failures import root_message
-    from opsrhythm.platform.models import DeliveryResult, RitualRunInput
+    from opsrhythm.platform.models import DeliveryResult, ReportStatus, RitualRunInput
     from opsrhythm.platform.periods import Quarter
     from opsrhythm.rituals.strategy_review.models import (
         CLOSE_COLLECTION_UPDATE,
@@ -78,6 +78,17 @@ class StrategyReviewWorkflow(ApprovalSteps):
     @close_collection.validator
     def _validate_close(self, request: CloseCollection) -> None:
         self._collection.validate_close(request)
+
+    @workflow.query
+    def status(self) -> ReportStatus:
+        """What ``opsrhythm status`` asks every ritual: its step (as the Step attribute)."""
+        gate = self.approval_gate
+        return ReportStatus(
+            ritual_id=self._ritual_id,
+            period=self._period or None,
+            step=self._steps.shown,
+            approval=gate.status(workflow.info().workflow_id) if gate.plan else None,
+        )
 
     @workflow.query(name=REVIEW_STATUS_QUERY)
     def review_status(self) -> ReviewStatus:

@@ -120,7 +120,8 @@ async def test_status_says_who_submitted_who_is_late_and_what_is_pending(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
     """Past the due date with only Chloé's update: the two others are pending and late; the
-    timeline, the items and the owners' open actions are shown; the approval is not asked yet."""
+    timeline, the items and the owners' open actions are shown; the approval is not asked yet.
+    The ``status`` query every ritual answers for ``opsrhythm status`` gives the step."""
     fakes = ReviewFakes(sign_off())
     async with running_review(time_skipping_env.client, fakes) as handle:
         await stage(handle, "collecting")
@@ -128,6 +129,7 @@ async def test_status_says_who_submitted_who_is_late_and_what_is_pending(
         on_time = await handle.query(StrategyReviewWorkflow.review_status)
         await time_skipping_env.sleep(timedelta(days=4, hours=1))
         status = await stage(handle, "collecting")
+        platform = await handle.query(StrategyReviewWorkflow.status)
         await submit(handle, "insights-everywhere", EMMA)
         await submit(handle, "reduce-churn", GRACE)
         await stage(handle, "awaiting sign-off")
@@ -139,6 +141,7 @@ async def test_status_says_who_submitted_who_is_late_and_what_is_pending(
     assert status.due_at is not None and status.pre_read_at is not None
     assert status.due_at + timedelta(days=2) == status.pre_read_at
     assert (3, 1, None) == (len(status.items), len(status.open_actions), status.approval)
+    assert ("collecting", "2026-Q4") == (platform.step, platform.period)
     assert signing.approval is not None
     assert ("pending", [], []) == (signing.approval.state, signing.pending, signing.late)
 
