@@ -22,6 +22,9 @@ from opsrhythm.platform.temporal_runtime import find_binary
 from tests.conftest import EXAMPLE_CONFIG
 
 SCHEDULE_ID = "opsrhythm-monthly-kpi-report"
+# Every schedule the example config syncs: deleted after, so no other test on the shared
+# server sees them.
+EXAMPLE_SCHEDULES = (SCHEDULE_ID, "opsrhythm-quarterly-strategy-review")
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -65,7 +68,10 @@ def test_example_sync_is_idempotent_and_visible_to_temporal_cli(
     finally:
         asyncio.run(_delete_schedule(server_address))
     assert (0, 0) == (first[0], second[0])
-    assert f"create     {SCHEDULE_ID}  monthly on business day 2 at 09:00 Europe/London" in first[1]
+    created = [" ".join(line.split()) for line in first[1].splitlines()]
+    assert f"create {SCHEDULE_ID} monthly on business day 2 at 09:00 Europe/London" in "\n".join(
+        created
+    )
     assert second[1].endswith("No changes: the server's schedules match the config.\n")
     assert "Europe/London" == json.loads(described.stdout)["schedule"]["spec"]["timezoneName"]
 
@@ -128,7 +134,8 @@ async def test_status_of_a_run_no_worker_serves_answers_in_time(
     [
         (
             ["schedule", "trigger", "weekly"],
-            "opsrhythm: unknown ritual 'weekly' (known: monthly-kpi-report)\n",
+            "opsrhythm: unknown ritual 'weekly' (known: monthly-kpi-report, "
+            "quarterly-strategy-review)\n",
         ),
         (
             ["schedule", "backfill", "monthly-kpi-report", "--from", "2026-7", "--to", "2026-09"],
@@ -157,4 +164,5 @@ def test_bad_arguments_exit_2_before_connecting(
 
 async def _delete_schedule(address: str) -> None:
     client = await Client.connect(address)
-    await client.get_schedule_handle(SCHEDULE_ID).delete()
+    for schedule_id in EXAMPLE_SCHEDULES:
+        await client.get_schedule_handle(schedule_id).delete()
