@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, needs_attention_line
 from opsrhythm.platform.periods import Quarter
+from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, needs_attention_line
 from opsrhythm.rituals.strategy_review.models import StrategyReviewResult
 
 
