@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from temporalio.testing import WorkflowEnvironment
 
+from opsrhythm.platform.approvals.models import ApprovalDecision
+from opsrhythm.rituals.strategy_review.models import CloseCollection
 from tests.strategy_review.review_history import full_quarter
 from tests.strategy_review.workflow_fakes import (
     ANA,
@@ -15,9 +17,11 @@ from tests.strategy_review.workflow_fakes import (
     GRACE,
     ReviewFakes,
     running_review,
+    sign_off,
     stage,
     submit,
 )
+from workflows.strategy_review import StrategyReviewWorkflow
 
 
 async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
@@ -96,3 +100,27 @@ async def test_missing_updates_are_marked_missing_at_pre_read_time(
     [pack] = fakes.packs
     assert ["grow-revenue"] == [s.submission.item_id for s in pack.submissions]
     assert [["insights-everywhere", "reduce-churn"]] * 2 == fakes.emailed("reminder")
+
+
+async def test_a_rejected_review_publishes_nothing(time_skipping_env: WorkflowEnvironment) -> None:
+    """Dev, who holds a veto, rejects the pack: the run ends 'rejected' with his reason, and no
+    audience gets a summary (the attendees had the pre-read)."""
+    fakes = ReviewFakes(sign_off(veto=[DEV.email]))
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        await handle.execute_update(
+            StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=ANA.email)
+        )
+        await stage(handle, "awaiting sign-off")
+        await handle.execute_update(
+            StrategyReviewWorkflow.decide,
+            ApprovalDecision(approver=DEV.email, decision="reject", comment="Not this quarter"),
+        )
+        result = await handle.result()
+    assert result.approval is not None
+    assert ("rejected", [], ["attendees"]) == (
+        result.stage,
+        fakes.summaries(),
+        [d.audience_id for d in result.deliveries if d.audience_id != "owners"],
+    )
+    assert "Not this quarter" in result.approval.reason
