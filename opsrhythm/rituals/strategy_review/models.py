@@ -235,6 +235,11 @@ class StrategyReviewResult(BaseModel):
     missing: list[str] = Field(default_factory=list)
     approval: ApprovalResult | None = None
     deliveries: list[DeliveryResult] = Field(default_factory=list)
+    waiting_until: datetime | None = Field(
+        default=None,
+        description="While summaries' outcomes are unknown (``pending_result``): until when the "
+        "run waits for ``opsrhythm ledger resolve``.",
+    )
 
 
 PLAN_REVIEW = ActivityRef[PlanReviewInput, ReviewPlan]("plan_strategy_review", ReviewPlan)
