@@ -104,25 +104,6 @@ async def send_pre_read(plan: ReviewPlan, pack: RenderedPack, round: int) -> lis
     )
 
 
-async def publish(plan: ReviewPlan, pack: RenderedPack) -> list[DeliveryResult]:
-    """Each audience's summary, once per period whatever the run (the ledger's key has no run
-    id): nobody gets a quarter's summary twice."""
-    sends = [
-        SendEmailInput(
-            workflow_id=workflow.info().workflow_id,
-            ritual_id=plan.ritual_id,
-            period=plan.period,
-            audience_id=audience.audience_id,
-            message_kind="summary",
-            message_path=pack.publish_paths[audience.audience_id],
-            recipients=audience.recipients,
-        )
-        for audience in plan.audiences
-        if audience.audience_id in pack.publish_paths
-    ]
-    return await send_all(sends)
-
-
 def pack_draft(
     plan: ReviewPlan, pack: RenderedPack, latest: list[SubmittedStatus]
 ) -> ApprovalDraft:

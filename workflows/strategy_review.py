@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform.failures import root_message
     from opsrhythm.platform.models import DeliveryResult, ReportStatus, RitualRunInput
     from opsrhythm.platform.periods import Quarter
+    from opsrhythm.platform.ritual_kind import OUTCOMES_SETTLED_SIGNAL, PENDING_RESULT_QUERY
     from opsrhythm.rituals.strategy_review.models import (
         CLOSE_COLLECTION_UPDATE,
         PLAN_REVIEW,
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.approval import ApprovalSteps
     from workflows.owner_notices import tell_failure
+    from workflows.report_sending import unknown_outcomes
     from workflows.review_collection import Collection
     from workflows.review_mail import email_items, follow_up_until
     from workflows.review_pack import (
@@ -41,9 +43,9 @@ with workflow.unsafe.imports_passed_through():
         open_actions,
         pack_context,
         pack_draft,
-        publish,
         send_pre_read,
     )
+    from workflows.review_publishing import Publishing
     from workflows.run_steps import AWAITING_APPROVAL, AWAITING_REDRAFT, RunSteps
 
 PLAN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
@@ -59,6 +61,17 @@ class StrategyReviewWorkflow(ApprovalSteps):
         self._steps = RunSteps(self.approval_gate)
         self._collection = Collection(lambda: self.approval_gate.awaiting_redraft)
         self._open_actions: list[ActionItem] = []
+        self._publishing = Publishing(self._steps)
+
+    @workflow.signal(name=OUTCOMES_SETTLED_SIGNAL)
+    def outcomes_settled(self) -> None:
+        """``opsrhythm ledger resolve``: released summaries are sent again."""
+        self._publishing.settling.told()
+
+    @workflow.query(name=PENDING_RESULT_QUERY)
+    def pending_result(self) -> StrategyReviewResult | None:
+        publishing = self._publishing
+        return publishing.pending if publishing.settling.waiting else None
 
     @workflow.update(name=SUBMIT_UPDATE)
     def submit_status(self, submission: StatusSubmission) -> SubmittedStatus:
@@ -193,9 +206,15 @@ class StrategyReviewWorkflow(ApprovalSteps):
         approval: ApprovalResult | None,
     ) -> StrategyReviewResult:
         self._enter("publishing")
-        deliveries = deliveries + await publish(plan, pack)
-        self._enter("published")
-        return self._result(plan, pack, deliveries, approval)
+
+        def result_of(published: list[DeliveryResult]) -> StrategyReviewResult:
+            return self._result(plan, pack, deliveries + published, approval)
+
+        published = await self._publishing.publish(plan, pack, result_of)
+        self._stage = "published"
+        if not unknown_outcomes(published):
+            self._steps.enter("published")
+        return result_of(published)
 
     def _result(
         self,

@@ -1,18 +1,23 @@
 """Faults in a review: one owner's email that cannot go, the actions store down, a pack that
-cannot be rendered. StrategyReviewWorkflow on the time-skipping server with fake activities."""
+cannot be rendered, a summary whose outcome is unknown. StrategyReviewWorkflow on the
+time-skipping server with fake activities."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
+from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION
 from opsrhythm.rituals.strategy_review.commands import print_result
-from opsrhythm.rituals.strategy_review.models import CloseCollection
+from opsrhythm.rituals.strategy_review.models import CloseCollection, StrategyReviewResult
 from tests.strategy_review.workflow_fakes import (
     ANA,
     CHLOE,
     EMMA,
+    Handle,
     ReviewFakes,
     running_review,
     stage,
@@ -83,3 +88,42 @@ async def test_a_pack_that_cannot_be_rendered_fails_the_run_and_tells_the_owner(
     assert "template pack.html: no such block" in notice.error
     assert (ANA.email, "building pack") == (notice.owner.email, status.stage)
     assert [] == [s for s in fakes.sent if s.audience_id == "attendees"]
+
+
+async def test_a_summary_in_doubt_waits_to_be_settled(
+    time_skipping_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sales' summary ends with its outcome unknown: Ana is told, the run waits in 'needs
+    attention' with the result it would end with (run --wait prints it, exit 3); once the
+    operator resolves it, the same summary is sent again and the run ends published."""
+    fakes = ReviewFakes(unknown_once=frozenset({"sales"}))
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        await handle.execute_update(
+            StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=ANA.email)
+        )
+        pending = await pending_result(handle)
+        waiting = await handle.query(StrategyReviewWorkflow.review_status)
+        step = await handle.query(StrategyReviewWorkflow.status)
+        await handle.signal(StrategyReviewWorkflow.outcomes_settled)
+        result = await handle.result()
+    assert pending is not None and pending.waiting_until is not None
+    assert ("publishing", "needs attention") == (waiting.stage, step.step)
+    assert EXIT_NEEDS_ATTENTION == print_result(pending.model_dump(mode="json"))
+    assert "waits until" in capsys.readouterr().out
+    [notice] = fakes.attention_notices
+    assert ["sales"] == [count.audience_id for count in notice.unknown]
+    sales = [s for s in fakes.sent if s.audience_id == "sales"]
+    assert (2, "published") == (len(sales), result.stage)
+    assert [] == [d for d in result.deliveries if d.unknown]
+    assert 0 == print_result(result.model_dump(mode="json"))
+
+
+async def pending_result(handle: Handle) -> StrategyReviewResult | None:
+    """The result the run would end with, once it waits to be settled (5 s at most)."""
+    for _ in range(250):
+        pending = await handle.query(StrategyReviewWorkflow.pending_result)
+        if pending is not None:
+            return pending
+        await asyncio.sleep(0.02)
+    return None

@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -35,9 +35,11 @@ from opsrhythm.platform.approvals.models import (
 from opsrhythm.platform.models import (
     DeliveryResult,
     FailureNoticeInput,
+    NeedsAttentionInput,
     Recipient,
     RitualRunInput,
     SendEmailInput,
+    UnknownRecipient,
 )
 from opsrhythm.rituals.strategy_review.models import (
     PlanReviewInput,
@@ -140,6 +142,7 @@ class ReviewFakes:
         failing_emails: frozenset[str] = frozenset(),
         store_down: bool = False,
         pack_fails: bool = False,
+        unknown_once: frozenset[str] = frozenset(),
     ) -> None:
         """``failing_emails``: recipients every send to fails for good; ``store_down``: the
         actions store refuses every call; ``pack_fails``: the pack never renders."""
@@ -147,7 +150,10 @@ class ReviewFakes:
         self.failing_emails = failing_emails
         self.store_down = store_down
         self.pack_fails = pack_fails
+        self.unknown_once = set(unknown_once)
+        """Audiences whose first summary send ends with its outcome unknown."""
         self.failure_notices: list[FailureNoticeInput] = []
+        self.attention_notices: list[NeedsAttentionInput] = []
         self.review_emails: list[ReviewEmailInput] = []
         self.packs: list[RenderPackInput] = []
         self.sent: list[SendEmailInput] = []
@@ -226,6 +232,16 @@ class ReviewFakes:
                     "HTTP 400: does not contain a valid address", non_retryable=True
                 )
             self.sent.append(input)
+            if input.message_kind == "summary" and input.audience_id in self.unknown_once:
+                self.unknown_once.remove(input.audience_id)
+                return DeliveryResult(
+                    audience_id=input.audience_id,
+                    message_kind=input.message_kind,
+                    unknown=[
+                        UnknownRecipient(email=r.email, since=datetime(2026, 12, 1, tzinfo=UTC))
+                        for r in input.recipients
+                    ],
+                )
             return DeliveryResult(
                 audience_id=input.audience_id,
                 message_kind=input.message_kind,
@@ -254,8 +270,16 @@ class ReviewFakes:
                 audience_id="owner", message_kind="failure", sent=[input.owner.email]
             )
 
+        @activity.defn(name="send_needs_attention_notice")
+        async def send_needs_attention_notice(input: NeedsAttentionInput) -> DeliveryResult:
+            self.attention_notices.append(input)
+            return DeliveryResult(
+                audience_id="owner", message_kind="attention", sent=[input.owner.email]
+            )
+
         return [
             send_failure_notice,
+            send_needs_attention_notice,
             plan_strategy_review,
             list_open_actions,
             apply_action_updates,

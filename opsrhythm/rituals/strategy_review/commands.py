@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from opsrhythm.platform.periods import Quarter
 from opsrhythm.platform.run_handlers import EXIT_NEEDS_ATTENTION, needs_attention_line
+from opsrhythm.platform.terminal import utc_iso
 from opsrhythm.rituals.strategy_review.models import StrategyReviewResult
 
 
@@ -33,5 +34,11 @@ def print_result(result: object) -> int:
             print(f"    not sent to {recipient.email}: {recipient.error}")
     if unknown:
         print(needs_attention_line(result.workflow_id, unknown))
+        if result.waiting_until is not None:
+            print(
+                f"{result.workflow_id} waits until {utc_iso(result.waiting_until)} to be "
+                "settled: it then sends whoever is released and finishes once no outcome is "
+                "unknown"
+            )
         return EXIT_NEEDS_ATTENTION
     return 1 if failed else 0

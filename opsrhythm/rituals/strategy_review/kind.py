@@ -12,5 +12,6 @@ STRATEGY_REVIEW = PeriodicKind(
     commands="opsrhythm.rituals.strategy_review.cli:COMMANDS",
     status_details="opsrhythm.rituals.strategy_review.submit_handlers:status_details",
     show_result="opsrhythm.rituals.strategy_review.commands:print_result",
+    settles_outcomes=True,
     config_model="opsrhythm.rituals.strategy_review.config:StrategyReviewRitual",
 )
