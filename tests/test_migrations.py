@@ -43,6 +43,8 @@ V0_ROWS = {
 }
 LATER_TABLES = {"opsrhythm_actions", "opsrhythm_action_history"}
 """Made by revisions after 0001, so absent from databases made before migrations."""
+LATER_COLUMNS = {"external_id"}
+"""Added to 0001's tables by later revisions (0003: ``opsrhythm_feedback_items.external_id``)."""
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -77,14 +79,21 @@ def run_sql(url: str, script: str) -> None:
     engine.dispose()
 
 
-def rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every OpsRhythm table, in key order."""
+def rows(url: str, without: set[str] = LATER_COLUMNS) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every OpsRhythm table, in key order, less the columns ``without``."""
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     meta = sa.MetaData()
     meta.reflect(engine, only=lambda name, _: name.startswith("opsrhythm_"))
     with engine.connect() as conn:
         found = {
-            name: [tuple(row) for row in conn.execute(sa.select(t).order_by(*t.primary_key))]
+            name: [
+                tuple(row)
+                for row in conn.execute(
+                    sa.select(*(c for c in t.columns if c.name not in without)).order_by(
+                        *t.primary_key
+                    )
+                )
+            ]
             for name, t in meta.tables.items()
         }
     engine.dispose()

@@ -62,6 +62,7 @@ class FeedbackLedger:
             sa.Column("warn_at", sa.DateTime(timezone=True)),
             sa.Column("warned_at", sa.DateTime(timezone=True)),
             sa.Column("escalated_at", sa.DateTime(timezone=True)),
+            sa.Column("external_id", sa.String(255)),
         )
         self.submitters = sa.Table(
             f"{prefix}_submitters",
