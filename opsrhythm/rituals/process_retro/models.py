@@ -151,6 +151,11 @@ class RetroStatus(BaseModel):
     counts: RetroCounts = Field(default_factory=RetroCounts)
     open_actions_reviewed: int = 0
     open_actions_pending: int = 0
+    plan: RetroPlan | None = Field(
+        default=None,
+        description="The run's plan, so commands and pages check participants, prompts and "
+        "vote limits against the snapshot rather than a config edited since.",
+    )
 
 
 class ProcessRetroResult(BaseModel):
