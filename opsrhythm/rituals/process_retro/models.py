@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from opsrhythm.platform.actions.models import ActionItem
+from opsrhythm.platform.actions.models import ActionItem, OpenActions
 from opsrhythm.platform.activity_ref import ActivityRef
 from opsrhythm.platform.approvals.models import Contact
 from opsrhythm.platform.models import DeliveryResult, Recipient
@@ -67,6 +67,11 @@ class RetroPlan(BaseModel):
     collection_closes_at: datetime
     reminders_at: list[datetime] = Field(default_factory=list)
     voting_closes_at: datetime
+    grouping_closes_at: datetime | None = Field(
+        default=None,
+        description="The facilitator's time to merge and split groups before voting opens; "
+        "None: voting opens as soon as the items are grouped.",
+    )
     actions_close_at: datetime = Field(description="When the summary goes out at the latest.")
     templates: str = "process_retro"
 
@@ -158,6 +163,10 @@ class RetroStatus(BaseModel):
     )
 
 
+class ActionOutcomesInput(BaseModel):
+    action_ids: list[str] = Field(description="Actions reviewed: each one's current state.")
+
+
 class ProcessRetroResult(BaseModel):
     workflow_id: str
     ritual_id: str
@@ -172,6 +181,11 @@ PLAN_RETRO = ActivityRef[PlanRetroInput, RetroPlan]("plan_process_retro", RetroP
 RETRO_COUNTS = ActivityRef[RetroCountsInput, RetroCounts]("retro_counts", RetroCounts)
 GROUP_RETRO_ITEMS = ActivityRef[GroupItemsInput, RetroCounts]("group_retro_items", RetroCounts)
 RENDER_RETRO_EMAILS = ActivityRef[RetroEmailInput, RetroEmails]("render_retro_emails", RetroEmails)
+RETRO_ACTION_OUTCOMES = ActivityRef[ActionOutcomesInput, OpenActions](
+    "retro_action_outcomes", OpenActions
+)
+"""The reviewed actions as they stand now (done, dropped, carried or still open), for the
+summary; an id no longer in the store is left out."""
 RENDER_RETRO_SUMMARY = ActivityRef[RenderSummaryInput, RenderedSummary](
     "render_retro_summary", RenderedSummary
 )
