@@ -137,6 +137,11 @@ class RenderSummaryInput(BaseModel):
     workflow_id: str
     plan: RetroPlan
     reviewed_actions: list[ActionItem] = Field(description="Earlier actions and their outcome.")
+    counts: RetroCounts | None = Field(
+        default=None,
+        description="The retro's latest counts (RETRO_COUNTS after voting), for the participation "
+        "rate; None: the summary activity counts from the store itself.",
+    )
 
 
 class RenderedSummary(BaseModel):
