@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from opsrhythm.rituals.feedback.config import FeedbackSettings, Rule, RuleMatch, Scoring
 from opsrhythm.rituals.feedback.models import FeedbackInput, Routing
+from opsrhythm.rituals.feedback.word_forms import contains_phrase
 
 TRIAGE_AREA = "triage"
 
@@ -34,7 +35,7 @@ def evaluate(rule: Rule, item: FeedbackInput) -> RuleVerdict:
 
     m: RuleMatch = rule.match
     if m.keywords:
-        found = [k for k in m.keywords if _has_phrase(item.text, k)]
+        found = [k for k in m.keywords if contains_phrase(item.text, k)]
         check(bool(found), f"keywords {m.keywords}: " + (f"found {found}" if found else "none"))
     if m.regex is not None:
         hit = re.search(m.regex, item.text, re.IGNORECASE)
@@ -97,8 +98,3 @@ def explain(item: FeedbackInput, settings: FeedbackSettings) -> list[RuleVerdict
         if verdicts[-1].matched:
             break
     return verdicts
-
-
-def _has_phrase(text: str, phrase: str) -> bool:
-    words = r"\s+".join(re.escape(w) for w in phrase.split())
-    return re.search(rf"(?<!\w){words}(?!\w)", text, re.IGNORECASE) is not None
