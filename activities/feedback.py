@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from opsrhythm.rituals.feedback.config import FeedbackSettings
 from opsrhythm.rituals.feedback.intake import count_rows, read_file
+from opsrhythm.rituals.feedback.originals import OpenOriginals
 from opsrhythm.rituals.feedback.sla_clock import CalendarUnavailable
 from opsrhythm.rituals.feedback.triage import CHUNK, triage_chunk
 from opsrhythm.rituals.feedback.workflow_models import (
@@ -41,6 +43,8 @@ class FeedbackActivities:
     ) -> None:
         self._settings = settings
         self._open_ledger = open_ledger
+        self._originals: tuple[str, OpenOriginals] | None = None
+        self._one_chunk_at_a_time = threading.Lock()
 
     @functools.cached_property
     def _ledger(self) -> FeedbackLedger:
@@ -70,14 +74,37 @@ class FeedbackActivities:
             rows = read_file(Path(input.path), now=input.now, start=input.start, stop=input.stop)
         except (OSError, UnicodeDecodeError, ValueError) as error:
             raise ApplicationError(f"{input.path}: {error}", non_retryable=True) from None
-        for begin in range(done, len(rows), SUB_BATCH):
-            batch = rows[begin : begin + SUB_BATCH]
-            try:
-                summary = triage_chunk(
-                    batch, self._settings, self._ledger, origin=input.origin, now=input.now
-                )
-            except CalendarUnavailable as error:
-                raise ApplicationError(str(error), non_retryable=True) from None
-            counts = counts.plus(ImportCounts(rows=len(batch), **dataclasses.asdict(summary)))
-            activity.heartbeat(begin + len(batch), counts.model_dump())
+        # One import's chunks share its dedupe index, brought up to date per sub-batch, instead
+        # of each loading every open original. An attempt overlapping another (a retry while the
+        # first still runs) loads its own rather than wait for one that may hang.
+        shared = self._one_chunk_at_a_time.acquire(blocking=False)
+        try:
+            originals = (
+                self._originals_of(activity.info().workflow_run_id, self._settings)
+                if shared
+                else OpenOriginals(self._settings.dedupe)
+            )
+            for begin in range(done, len(rows), SUB_BATCH):
+                batch = rows[begin : begin + SUB_BATCH]
+                try:
+                    summary = triage_chunk(
+                        batch,
+                        self._settings,
+                        self._ledger,
+                        origin=input.origin,
+                        now=input.now,
+                        originals=originals,
+                    )
+                except CalendarUnavailable as error:
+                    raise ApplicationError(str(error), non_retryable=True) from None
+                counts = counts.plus(ImportCounts(rows=len(batch), **dataclasses.asdict(summary)))
+                activity.heartbeat(begin + len(batch), counts.model_dump())
+        finally:
+            if shared:
+                self._one_chunk_at_a_time.release()
         return counts
+
+    def _originals_of(self, run_id: str, settings: FeedbackSettings) -> OpenOriginals:
+        if self._originals is None or self._originals[0] != run_id:
+            self._originals = (run_id, OpenOriginals(settings.dedupe))
+        return self._originals[1]

@@ -76,7 +76,7 @@ class DuplicateIndex:
     _tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     _customer: dict[str, str] = field(default_factory=dict)
     _order: dict[str, int] = field(default_factory=dict)
-    _postings: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _postings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, item_id: str, text: str, customer: str | None) -> None:
         words = tokens(text)
@@ -84,7 +84,16 @@ class DuplicateIndex:
         self._order.setdefault(item_id, len(self._order))
         self._customer[item_id] = (customer or "").strip().lower()
         for word in words:
-            self._postings[word].append(item_id)
+            self._postings[word].add(item_id)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._tokens
+
+    def discard(self, item_id: str) -> None:
+        """Forget an item that is no longer an open original (resolved, merged)."""
+        for word in self._tokens.pop(item_id, frozenset()):
+            self._postings[word].discard(item_id)
+        self._customer.pop(item_id, None)
 
     def original_of(self, text: str, customer: str | None) -> str | None:
         """The most similar original above the threshold that applies, else None."""

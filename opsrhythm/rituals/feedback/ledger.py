@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from opsrhythm.platform.db.startup import open_engine
-from opsrhythm.rituals.feedback.merging import link_duplicate
+from opsrhythm.rituals.feedback.ledger_writes import insert_ignore, store_items
 from opsrhythm.rituals.feedback.models import FeedbackItem
 
 _IN_CHUNK = 500
+OPEN_ORIGINAL = ("new", "acknowledged")
+"""The statuses of an item that near-duplicates may still be linked to (not a duplicate itself)."""
 EMAIL_FAILURES = (
     "sla-warning-failed",
     "sla-escalation-failed",
@@ -121,48 +121,32 @@ class FeedbackLedger:
         return found
 
     def add(self, items: Sequence[FeedbackItem], *, actor: str = "import") -> int:
-        """Insert the items not stored yet, with their submitter and a history row; the count."""
-        if not items:
-            return 0
-        fresh = [i for i in items if i.id not in self.existing_ids(i.id for i in items)]
-        fresh = list({i.id: i for i in fresh}.values())
-        if not fresh:
-            return 0
-        now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            self.insert_ignore(conn, self.items, [_row(i) for i in fresh])
-            self.insert_ignore(
-                conn, self.submitters, [{"item_id": i.id, "email": i.submitter} for i in fresh]
-            )
-            conn.execute(
-                sa.insert(self.history),
-                [
-                    {
-                        "item_id": i.id,
-                        "at": now,
-                        "actor": actor,
-                        "event": "routed",
-                        "detail": f"{i.area} / {i.owner_team} / {i.assignee} / {i.priority}"
-                        + (f" (rule {i.rule})" if i.rule else " (triage queue)"),
-                    }
-                    for i in fresh
-                ],
-            )
-            for item in fresh:
-                if item.duplicate_of is not None:
-                    link_duplicate(self, conn, item, actor)
-        return len(fresh)
+        """Insert the items not stored yet, with their submitter and history; the count."""
+        return store_items(self, items, actor)
 
-    def open_originals(self) -> list[tuple[str, str, str | None]]:
-        """(id, text, customer) of every open item that is not itself a duplicate."""
+    def open_originals(self) -> tuple[int, list[tuple[str, str, str | None]]]:
+        """The latest history seq, and (id, text, customer) of every open original as of it."""
         t = self.items
         query = (
             sa.select(t.c.id, t.c.text, t.c.customer)
-            .where(t.c.duplicate_of.is_(None), t.c.status.in_(("new", "acknowledged")))
+            .where(t.c.duplicate_of.is_(None), t.c.status.in_(OPEN_ORIGINAL))
             .order_by(t.c.created_at, t.c.id)
         )
         with self.engine.connect() as conn:
-            return [(row.id, row.text, row.customer) for row in conn.execute(query)]
+            latest = conn.scalar(sa.select(sa.func.max(self.history.c.seq))) or 0
+            return latest, [(row.id, row.text, row.customer) for row in conn.execute(query)]
+
+    def changed_since(self, seq: int) -> list[sa.Row[Any]]:
+        """(seq, id, text, customer, duplicate_of, status) of items with history after ``seq``."""
+        t, h = self.items, self.history
+        query = (
+            sa.select(h.c.seq, t.c.id, t.c.text, t.c.customer, t.c.duplicate_of, t.c.status)
+            .join(t, t.c.id == h.c.item_id)
+            .where(h.c.seq > seq)
+            .order_by(h.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
 
     def count_in_area(self, area: str) -> int:
         query = sa.select(sa.func.count()).where(self.items.c.area == area)
@@ -260,23 +244,7 @@ class FeedbackLedger:
 
     @staticmethod
     def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-        name = conn.dialect.name
-        if name in ("postgresql", "sqlite"):
-            dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
-            conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
-            return
-        for row in rows:
-            try:
-                with conn.begin_nested():
-                    conn.execute(sa.insert(table), row)
-            except IntegrityError:
-                pass  # written by a concurrent or earlier attempt
-
-
-def _row(item: FeedbackItem) -> dict[str, Any]:
-    row = item.model_dump(exclude={"tags"})
-    row["tags"] = json.dumps(item.tags)
-    return row
+        insert_ignore(conn, table, rows)
 
 
 def _item(row: sa.Row[Any]) -> FeedbackItem:

@@ -1,7 +1,10 @@
 """Triage: route parsed rows by the rules and write them to the ledger, in chunks.
 
-The same function serves the CLI in-process and the Temporal activity that runs it per chunk;
-writes are keyed by item id, so a chunk that runs twice stores nothing twice.
+The same function serves the CLI in-process and the Temporal activity that runs it per chunk.
+A chunk costs a fixed handful of queries (existence, the triage turn, the originals changed
+since the last chunk, the batched writes); writes are keyed by item id and only the attempt
+whose insert stored an item records its history, so a chunk that runs twice, even two attempts
+at once, stores nothing twice.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from opsrhythm.rituals.feedback.config import FeedbackSettings
-from opsrhythm.rituals.feedback.dedupe import DuplicateIndex
 from opsrhythm.rituals.feedback.intake import ParsedRow
 from opsrhythm.rituals.feedback.models import FeedbackInput, FeedbackItem
+from opsrhythm.rituals.feedback.originals import OpenOriginals
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA, route
 from opsrhythm.rituals.feedback.sla_clock import sla_deadlines
 
@@ -65,8 +68,30 @@ def triage_chunk(
     origin: str,
     now: datetime,
     actor: str = "import",
+    originals: OpenOriginals | None = None,
 ) -> ImportSummary:
-    """Quarantine the malformed rows, route and store the new ones, count the rest."""
+    """Quarantine the malformed rows, route and store the new ones, count the rest.
+
+    ``originals`` carries the dedupe index from one chunk to the next of an import; without
+    it the open originals are loaded for this chunk alone.
+    """
+    originals = originals or OpenOriginals(settings.dedupe)
+    try:
+        return _triage(rows, settings, ledger, origin, now, actor, originals)
+    except BaseException:
+        originals.forget()  # it may hold items of this chunk that were never stored
+        raise
+
+
+def _triage(
+    rows: Sequence[ParsedRow],
+    settings: FeedbackSettings,
+    ledger: FeedbackLedger,
+    origin: str,
+    now: datetime,
+    actor: str,
+    originals: OpenOriginals,
+) -> ImportSummary:
     summary = ImportSummary()
     bad = [r for r in rows if r.input is None]
     summary.quarantined = len(bad)
@@ -74,9 +99,7 @@ def triage_chunk(
     good = [r for r in rows if r.input is not None]
     known = ledger.existing_ids(r.item_id for r in good)
     turn = ledger.count_in_area(TRIAGE_AREA)
-    index = DuplicateIndex(settings.dedupe)
-    for item_id, text, customer in ledger.open_originals():
-        index.add(item_id, text, customer)
+    index = originals.current(ledger)
     items: dict[str, FeedbackItem] = {}
     for row in good:
         if row.item_id in known or row.item_id in items:
@@ -107,9 +130,12 @@ def triage_all(
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     total = ImportSummary()
+    originals = OpenOriginals(settings.dedupe)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        total.add(triage_chunk(chunk, settings, ledger, origin=origin, now=now))
+        total.add(
+            triage_chunk(chunk, settings, ledger, origin=origin, now=now, originals=originals)
+        )
         if progress is not None:
             progress(len(chunk))
     return total
