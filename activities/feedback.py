@@ -43,7 +43,7 @@ class FeedbackActivities:
     ) -> None:
         self._settings = settings
         self._open_ledger = open_ledger
-        self._originals: tuple[str, OpenOriginals] | None = None
+        self._originals: tuple[str | None, OpenOriginals] | None = None
         self._one_chunk_at_a_time = threading.Lock()
 
     @functools.cached_property
@@ -104,7 +104,7 @@ class FeedbackActivities:
                 self._one_chunk_at_a_time.release()
         return counts
 
-    def _originals_of(self, run_id: str, settings: FeedbackSettings) -> OpenOriginals:
+    def _originals_of(self, run_id: str | None, settings: FeedbackSettings) -> OpenOriginals:
         if self._originals is None or self._originals[0] != run_id:
             self._originals = (run_id, OpenOriginals(settings.dedupe))
         return self._originals[1]

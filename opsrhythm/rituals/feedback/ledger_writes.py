@@ -34,13 +34,12 @@ def store_items(ledger: FeedbackLedger, items: Sequence[FeedbackItem], actor: st
         fresh = [i for i in unique if i.id in stored]
         if not fresh:
             return 0
-        linked = [i for i in fresh if i.duplicate_of is not None]
+        linked = [(i, i.duplicate_of) for i in fresh if i.duplicate_of is not None]
         submitters = [{"item_id": i.id, "email": i.submitter} for i in fresh]
-        submitters += [{"item_id": i.duplicate_of, "email": i.submitter} for i in linked]
+        submitters += [{"item_id": original, "email": i.submitter} for i, original in linked]
         insert_ignore(conn, ledger.submitters, submitters)
         history = [_event(i.id, now, actor, "routed", _routed(i)) for i in fresh]
-        for item in linked:
-            original = item.duplicate_of
+        for item, original in linked:
             history.append(_event(item.id, now, actor, "merged", f"duplicate of {original}"))
             history.append(
                 _event(original, now, actor, "merged", f"{item.id} from {item.submitter}")
