@@ -49,8 +49,8 @@ FollowUp = tuple[datetime, str, list[ReviewItemPlan]]
 
 def follow_ups(plan: ReviewPlan) -> list[FollowUp]:
     """Every reminder moment with the items due a reminder then (label 'reminder-N', N the
-    reminder's number for its owner), the due time, and the escalation of items that have a
-    manager."""
+    reminder's number for its owner), the due time, and the escalation (to each item's manager,
+    or the ritual's owner where it names none)."""
     timed = sorted(
         (
             (moment, number, item)
@@ -66,9 +66,8 @@ def follow_ups(plan: ReviewPlan) -> list[FollowUp]:
     # The due time itself sends nothing; it wakes the run, so the status query (which sees the
     # time of the run's last step) names the late owners from then on.
     found.append((plan.due_at, "due", []))
-    managed = [item for item in plan.items if item.manager is not None]
-    if managed:
-        found.append((plan.escalate_at, "escalation", managed))
+    if plan.items:
+        found.append((plan.escalate_at, "escalation", list(plan.items)))
     return sorted(found, key=lambda follow_up: follow_up[0])
 
 
@@ -119,17 +118,17 @@ async def email_items(
     except ActivityError as error:
         workflow.logger.error("Review %s emails not rendered: %s", label, root_message(error))
         failed = [
-            FailedRecipient(email=_recipient_of(kind, item), error=root_message(error))
+            FailedRecipient(email=_recipient_of(plan, kind, item), error=root_message(error))
             for item in items
         ]
         return [DeliveryResult(audience_id=audience, message_kind=label, failed=failed)]
     return list(await asyncio.gather(*(_send(plan, m, audience, label) for m in emails.messages)))
 
 
-def _recipient_of(kind: EmailKind, item: ReviewItemPlan) -> str:
-    if kind == "escalation" and item.manager is not None:
-        return item.manager.email
-    return item.owner.email
+def _recipient_of(plan: ReviewPlan, kind: EmailKind, item: ReviewItemPlan) -> str:
+    if kind != "escalation":
+        return item.owner.email
+    return item.manager.email if item.manager is not None else plan.owner.email
 
 
 async def _send(

@@ -124,3 +124,21 @@ async def test_a_rejected_review_publishes_nothing(time_skipping_env: WorkflowEn
         [d.audience_id for d in result.deliveries if d.audience_id != "owners"],
     )
     assert "Not this quarter" in result.approval.reason
+
+
+async def test_a_late_item_without_a_manager_escalates_to_the_ritual_owner(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Grace's item names no manager: after the due date Ana, who owns the review, is told."""
+    fakes = ReviewFakes(unmanaged=frozenset({"reduce-churn"}))
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        await submit(handle, "grow-revenue", CHLOE)
+        await submit(handle, "insights-everywhere", EMMA)
+        result = await handle.result()
+    escalations = [s for s in fakes.sent if s.message_kind.startswith("escalation-")]
+    assert ([["reduce-churn"]], [[ANA.email]], ["reduce-churn"]) == (
+        fakes.emailed("escalation"),
+        [[r.email for r in s.recipients] for s in escalations],
+        result.missing,
+    )

@@ -143,6 +143,7 @@ class ReviewFakes:
         store_down: bool = False,
         pack_fails: bool = False,
         unknown_once: frozenset[str] = frozenset(),
+        unmanaged: frozenset[str] = frozenset(),
     ) -> None:
         """``failing_emails``: recipients every send to fails for good; ``store_down``: the
         actions store refuses every call; ``pack_fails``: the pack never renders."""
@@ -151,6 +152,8 @@ class ReviewFakes:
         self.store_down = store_down
         self.pack_fails = pack_fails
         self.unknown_once = set(unknown_once)
+        self.unmanaged = unmanaged
+        """Items planned without a manager."""
         """Audiences whose first summary send ends with its outcome unknown."""
         self.failure_notices: list[FailureNoticeInput] = []
         self.attention_notices: list[NeedsAttentionInput] = []
@@ -174,7 +177,11 @@ class ReviewFakes:
     def all(self) -> list[Callable[..., Any]]:
         @activity.defn(name="plan_strategy_review")
         async def plan_strategy_review(input: PlanReviewInput) -> ReviewPlan:
-            return review_plan(input.kickoff_at, self.approval)
+            plan = review_plan(input.kickoff_at, self.approval)
+            for item in plan.items:
+                if item.item_id in self.unmanaged:
+                    item.manager = None
+            return plan
 
         @activity.defn(name="list_open_actions")
         async def list_open_actions(input: ListOpenActionsInput) -> OpenActions:
@@ -192,9 +199,10 @@ class ReviewFakes:
             self.review_emails.append(input)
             by_recipient: dict[str, list[str]] = {}
             for item in input.items:
-                person = item.manager if input.kind == "escalation" else item.owner
-                assert person is not None
-                by_recipient.setdefault(person.email, []).append(item.item_id)
+                email = item.owner.email
+                if input.kind == "escalation":
+                    email = item.manager.email if item.manager else input.plan.owner.email
+                by_recipient.setdefault(email, []).append(item.item_id)
             return ReviewEmails(
                 messages=[
                     ReviewMessage(
