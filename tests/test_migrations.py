@@ -28,6 +28,7 @@ from opsrhythm.platform.db.schema import (
 from opsrhythm.platform.db.startup import check
 from opsrhythm.platform.ledger import DATABASE_URL_ENV, MessageKey, SendLedger, default_database_url
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.process_retro.store import RetroStore
 from tests.conftest import EXAMPLE_CONFIG
 from tests.databases import postgres_schema
 
@@ -41,7 +42,12 @@ V0_ROWS = {
     "opsrhythm_feedback_replies": 1,
     "opsrhythm_feedback_quarantine": 1,
 }
-LATER_TABLES = {"opsrhythm_actions", "opsrhythm_action_history"}
+LATER_TABLES = {
+    "opsrhythm_actions",
+    "opsrhythm_action_history",
+    "opsrhythm_retro_items",
+    "opsrhythm_retro_votes",
+}
 """Made by revisions after 0001, so absent from databases made before migrations."""
 LATER_COLUMNS = {"external_id"}
 """Added to 0001's tables by later revisions (0003: ``opsrhythm_feedback_items.external_id``)."""
@@ -127,7 +133,11 @@ def store_metadata() -> sa.MetaData:
     engine = sa.create_engine("sqlite://")  # never connected to: the stores only declare tables
     meta = sa.MetaData()
     tables = [SendLedger(engine).table, UsedLinks(engine).table]
-    stores = [FeedbackLedger(engine).metadata, ActionStore(engine).metadata]
+    stores = [
+        FeedbackLedger(engine).metadata,
+        ActionStore(engine).metadata,
+        RetroStore(engine).metadata,
+    ]
     for table in [*tables, *(t for store in stores for t in store.tables.values())]:
         table.to_metadata(meta)
     return meta
