@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 
 async def send_all(sends: list[SendEmailInput]) -> list[DeliveryResult]:
     """Every audience at once; raises ``SendFailed`` if any failed for certain."""
-    return checked(list(await asyncio.gather(*(_send(s) for s in sends))))
+    return checked(list(await asyncio.gather(*(send_one(s) for s in sends))))
 
 
 async def resend_doubtful(
@@ -34,7 +34,7 @@ async def resend_doubtful(
     """The same archived email to each audience that had unknowns: the ledger skips whoever
     is sent, sends whoever the operator released, and keeps the still-held unknown."""
     doubtful = [i for i, delivery in enumerate(deliveries) if delivery.unknown]
-    resent = await asyncio.gather(*(_send(sends[i]) for i in doubtful))
+    resent = await asyncio.gather(*(send_one(sends[i]) for i in doubtful))
     again = list(deliveries)
     for i, delivery in zip(doubtful, resent, strict=True):
         again[i] = delivery
@@ -62,7 +62,8 @@ def checked(deliveries: list[DeliveryResult]) -> list[DeliveryResult]:
     return deliveries
 
 
-async def _send(input: SendEmailInput) -> DeliveryResult:
+async def send_one(input: SendEmailInput) -> DeliveryResult:
+    """One email; a failure after the retries is returned as failed, never raised."""
     try:
         return await SEND_EMAIL.execute(
             input,
