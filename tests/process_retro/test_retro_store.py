@@ -120,3 +120,18 @@ def test_an_empty_retro_counts_nothing(retro_store: RetroStore) -> None:
         retro_store.ranked_groups(WORKFLOW_ID),
         retro_store.group(WORKFLOW_ID),
     )
+
+
+def test_the_activities_return_counts_from_the_store(retro_store: RetroStore) -> None:
+    """retro_counts keys the participants' emails with the worker's secret; grouping counts."""
+    from activities.process_retro_store import ProcessRetroStoreActivities
+    from opsrhythm.rituals.process_retro.models import GroupItemsInput, RetroCountsInput
+    from tests.process_retro.retro_db import KEYS
+
+    fill(retro_store)
+    activities = ProcessRetroStoreActivities(open_store=lambda: retro_store, keys=lambda: KEYS)
+    grouped = activities.group_retro_items(GroupItemsInput(workflow_id=WORKFLOW_ID))
+    counted = activities.retro_counts(
+        RetroCountsInput(workflow_id=WORKFLOW_ID, participants=["ANA@acme.test", "dan@acme.test"])
+    )
+    assert (4, RetroCounts(items=5, participants=1, groups=4)) == (grouped.groups, counted)
