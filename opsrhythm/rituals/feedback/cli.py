@@ -14,6 +14,8 @@ from opsrhythm.platform.cli import Command, Group
 from opsrhythm.rituals.feedback.vocabulary import RESOLUTIONS, SOURCES, STATUSES
 
 HANDLERS = "opsrhythm.rituals.feedback.handlers"
+LIST_SORTS = ("created", "score", "due")
+"""``queue.SORTS``, repeated so ``opsrhythm --help`` does not import SQLAlchemy."""
 ACTIONS = "opsrhythm.rituals.feedback.action_handlers"
 
 
@@ -42,6 +44,24 @@ def _list(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--area")
     parser.add_argument("--status", choices=STATUSES)
     parser.add_argument("--breaching", action="store_true", help="past their SLA, not acked")
+    parser.add_argument("--hide-duplicates", action="store_true", help="originals only")
+    parser.add_argument(
+        "--sort",
+        choices=LIST_SORTS,
+        default="created",
+        help="created: oldest first (default); score: highest first; due: soonest deadline first",
+    )
+    parser.add_argument("--limit", type=_count, default=100, help="items per page (0: all)")
+    parser.add_argument("--offset", type=_count, default=0, help="items to skip")
+    parser.add_argument(
+        "--csv", action="store_true", help="CSV on stdout, formula cells neutralised"
+    )
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
 
 
 def _item(parser: argparse.ArgumentParser) -> None:
@@ -81,7 +101,7 @@ COMMANDS = (
     Command("feedback submit", "Submit one piece of feedback.", f"{HANDLERS}:submit", _submit),
     Command(
         "feedback list",
-        "Show stored feedback as a table.",
+        "Show stored feedback as a table, a page at a time.",
         f"{HANDLERS}:list_items",
         _list,
         json=True,

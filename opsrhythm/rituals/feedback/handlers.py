@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from opsrhythm.rituals.feedback.config import FeedbackSettings
 from opsrhythm.rituals.feedback.intake import parse_record, read_file
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from opsrhythm.rituals.feedback.models import FeedbackInput
+from opsrhythm.rituals.feedback.queue import QueueFilter, queue_page
 from opsrhythm.rituals.feedback.triage import ImportSummary, triage_all, triage_chunk
 
 if TYPE_CHECKING:
@@ -125,18 +127,34 @@ def submit(args: argparse.Namespace, context: CliContext) -> int:
 
 
 def list_items(args: argparse.Namespace, context: CliContext) -> int:
-    feedback_config(args, context)
-    breaching_at = datetime.now(UTC) if args.breaching else None
+    config, settings = feedback_config(args, context)
+    if args.json and args.csv:
+        raise UsageError("--json and --csv: choose one")
+    which = QueueFilter(
+        area=args.area,
+        status=args.status,
+        breaching_at=datetime.now(UTC) if args.breaching else None,
+        hide_duplicates=args.hide_duplicates,
+    )
+    limit = args.limit or None
     with open_ledger() as ledger:
-        items = ledger.find(area=args.area, status=args.status, breaching_at=breaching_at)
+        page = queue_page(ledger, which, sort=args.sort, limit=limit, offset=args.offset)
         failures = ledger.email_failures()
     if args.json:
-        print_json(views.items_json(items, failures))
-        return 0
-    out = console()
-    out.print(views.items_table(items, failures))
-    out.print(f"{len(items)} item(s)")
+        print_json(views.page_json(page, failures))
+    elif args.csv:
+        views.write_csv(page, failures, sys.stdout)
+    else:
+        timezone = feedback_timezone(config, settings)
+        out = console()
+        out.print(views.items_table(page, failures, timezone=timezone, boxed=sys.stdout.isatty()))
+        out.print(views.page_footer(page))
     return 0
+
+
+def feedback_timezone(config: PlatformConfig, settings: FeedbackSettings) -> str:
+    """The feedback timezone: the section's own, else the organization's."""
+    return settings.timezone or config.organization.timezone
 
 
 def quarantine(args: argparse.Namespace, context: CliContext) -> int:

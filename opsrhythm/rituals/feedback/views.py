@@ -7,47 +7,135 @@ field names are a stable interface, listed in the README: add fields, never rena
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from opsrhythm.platform.terminal import utc_iso
 from opsrhythm.rituals.feedback.config import FeedbackSettings
-from opsrhythm.rituals.feedback.models import FeedbackInput, FeedbackItem
+from opsrhythm.rituals.feedback.models import FeedbackInput, FeedbackItem, snippet
+from opsrhythm.rituals.feedback.queue import QueuePage
 from opsrhythm.rituals.feedback.rules import explain, route
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_FIELDS = (
+    "id",
+    "created_at",
+    "status",
+    "area",
+    "owner_team",
+    "assignee",
+    "priority",
+    "score",
+    "due_at",
+    "duplicate_of",
+    "duplicates",
+    "submitter",
+    "customer",
+    "segment",
+    "arr",
+    "source",
+    "tags",
+    "text",
+    "email_failure",
+)
 
 
 def items_table(
-    items: Sequence[FeedbackItem], email_failures: Mapping[str, str] | None = None
+    page: QueuePage,
+    email_failures: Mapping[str, str] | None = None,
+    *,
+    timezone: str = "UTC",
+    boxed: bool = True,
 ) -> Table:
-    """``email_failures``: per item id, why an email about it could not be sent."""
+    """``email_failures``: per item id, why an email about it could not be sent. Times are
+    shown in ``timezone``, named in the column header; ``boxed`` False draws no box (piped)."""
     failures = email_failures or {}
-    table = Table("area", "team", "assignee", "prio", "score", "status", "due", "text")
-    table.add_column("id", no_wrap=True)
-    for item in items:
-        table.add_row(
+    zone = ZoneInfo(timezone)
+    rows = [
+        (
+            item.id,
             item.area,
-            item.owner_team,
             item.assignee,
             item.priority,
             f"{item.score:g}",
             item.status + (" (email failed)" if item.id in failures else ""),
-            item.due_at.strftime("%Y-%m-%d") if item.due_at else "",
-            Text(item.text[:60]),
-            item.id,
+            f"{item.due_at.astimezone(zone):%Y-%m-%d %H:%M}" if item.due_at else "",
+            str(page.duplicate_counts.get(item.id, "")),
+            item.duplicate_of or "",
+            item.submitter,
+            snippet(item.text, 60),
         )
+        for item in page.items
+    ]
+    table = Table(box=box.HEAVY_HEAD if boxed else None, pad_edge=boxed)
+    # One line per item, so a page stays a page: only submitter and text give way, with "…".
+    headers = ("id", "area", "assignee", "prio", "score", "status", f"due ({timezone})")
+    for index, header in enumerate((*headers, "dups", "duplicate of")):
+        widest = max([len(header), *(len(row[index]) for row in rows)])
+        table.add_column(header, no_wrap=True, min_width=widest)
+    table.add_column("submitter", no_wrap=True, overflow="ellipsis", max_width=32)
+    table.add_column("text", no_wrap=True, overflow="ellipsis")
+    for row in rows:
+        table.add_row(*row[:-2], Text(row[-2]), Text(row[-1]))
     return table
 
 
+def page_footer(page: QueuePage) -> str:
+    shown = len(page.items)
+    if page.offset == 0 and shown == page.total:
+        return f"{page.total} item(s)"
+    if not shown:
+        return f"no items from offset {page.offset} ({page.total} item(s) in all)"
+    last = page.offset + shown
+    more = f"; --offset {last} for the next page" if last < page.total else ""
+    return f"items {page.offset + 1}-{last} of {page.total}{more}"
+
+
 def items_json(
-    items: Sequence[FeedbackItem], email_failures: Mapping[str, str] | None = None
+    items: Sequence[FeedbackItem],
+    email_failures: Mapping[str, str] | None = None,
+    duplicate_counts: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    failures = email_failures or {}
-    documents = [_item_json(item) | {"email_failure": failures.get(item.id)} for item in items]
+    failures, counts = email_failures or {}, duplicate_counts or {}
+    documents = [
+        _item_json(item)
+        | {"email_failure": failures.get(item.id), "duplicates": counts.get(item.id, 0)}
+        for item in items
+    ]
     return {"items": documents, "count": len(items)}
+
+
+def page_json(page: QueuePage, email_failures: Mapping[str, str]) -> dict[str, Any]:
+    document = items_json(page.items, email_failures, page.duplicate_counts)
+    return document | {"total": page.total, "offset": page.offset}
+
+
+def write_csv(page: QueuePage, email_failures: Mapping[str, str], out: TextIO) -> None:
+    """The ``--json`` fields as CSV columns; a cell a spreadsheet would run as a formula is
+    prefixed with ``'`` so it shows as text."""
+    rows = page_json(page, email_failures)["items"]
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIELDS)
+    for row in rows:
+        writer.writerow([_csv_cell(row[name]) for name in CSV_FIELDS])
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(value)
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
 def _item_json(item: FeedbackItem) -> dict[str, Any]:
