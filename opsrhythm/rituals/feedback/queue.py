@@ -47,11 +47,12 @@ def queue_page(
     """``limit`` None: every item from ``offset`` on."""
     t = ledger.items
     where = _conditions(ledger, which)
-    ordering: list[sa.ColumnElement[Any]] = {
+    orderings: dict[str, list[sa.ColumnElement[Any]]] = {
         "created": [t.c.created_at, t.c.id],
         "score": [t.c.score.desc(), t.c.created_at, t.c.id],
         "due": [t.c.due_at.is_(None), t.c.due_at, t.c.created_at, t.c.id],
-    }[sort]
+    }
+    ordering = orderings[sort]
     ids_query = sa.select(t.c.id).where(*where).order_by(*ordering).offset(offset).limit(limit)
     count_query = sa.select(sa.func.count()).select_from(t).where(*where)
     with ledger.engine.connect() as conn:
