@@ -21,18 +21,17 @@ from opsrhythm.rituals.process_retro.models import RetroCounts
 from opsrhythm.rituals.process_retro.tables import (
     RankedGroup,
     RetroItem,
+    RetroRefused,
     declare_tables,
     group_label,
     item_label,
+    item_text,
     retro_item,
 )
 
-TEXT_LIMIT = 1000
+__all__ = ["RetroRefused", "RetroStore"]
+
 _NUMBER_ATTEMPTS = 5
-
-
-class RetroRefused(ValueError):
-    """A change the store does not allow (not your item, regrouping after votes...)."""
 
 
 class RetroStore:
@@ -60,7 +59,8 @@ class RetroStore:
         signed_name: str | None = None,
     ) -> RetroItem:
         """Record an item under the retro's next number."""
-        row = {"workflow_id": workflow_id, "prompt_id": prompt_id, "text": _text(text)}
+        row: dict[str, Any] = {"workflow_id": workflow_id, "prompt_id": prompt_id}
+        row |= {"text": item_text(text)}
         row |= {"author_key": author_key, "signed_name": signed_name, "group_no": None}
         t = self.items
         for _ in range(_NUMBER_ATTEMPTS):
@@ -91,7 +91,7 @@ class RetroStore:
             changed = conn.execute(
                 sa.update(t)
                 .where(*self._own(workflow_id, author_key, item_no))
-                .values(text=_text(text))
+                .values(text=item_text(text))
             )
         if changed.rowcount != 1:
             raise RetroRefused(f"{item_label(item_no)} is not one of your items")
@@ -255,10 +255,3 @@ class RetroStore:
             t.c.item_no == item_no,
             t.c.author_key == author_key,
         )
-
-
-def _text(text: str) -> str:
-    cleaned = " ".join(text.split())
-    if not cleaned or len(cleaned) > TEXT_LIMIT:
-        raise RetroRefused(f"an item is 1 to {TEXT_LIMIT} characters")
-    return cleaned

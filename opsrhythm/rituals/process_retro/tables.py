@@ -12,8 +12,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+TEXT_LIMIT = 1000
 ITEMS = "opsrhythm_retro_items"
 VOTES = "opsrhythm_retro_votes"
+
+
+class RetroRefused(ValueError):
+    """A change the store does not allow (not your item, regrouping after votes...)."""
 
 
 def declare_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
@@ -95,3 +100,11 @@ def parse_label(prefix: str, text: str) -> int:
     if not digits.isdigit() or int(digits) < 1:
         raise ValueError(f"{text!r} is not {prefix}<number>")
     return int(digits)
+
+
+def item_text(text: str) -> str:
+    """An item's text on one line; refused when empty or too long."""
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > TEXT_LIMIT:
+        raise RetroRefused(f"an item is 1 to {TEXT_LIMIT} characters")
+    return cleaned
