@@ -58,6 +58,9 @@ class ProcessRetroActivities:
             context.archive_dir,
             links(),
             themes=lambda workflow_id: self._retro.ranked_groups(workflow_id),
+            zone_of=lambda email: next(
+                (p.timezone for p in context.config.people if p.email.lower() == email), None
+            ),
         )
         self._summary = SummaryRenderer(context.templates_dir, context.archive_dir)
 

@@ -208,3 +208,19 @@ def test_html_escapes_what_people_wrote(example_config: OpsRhythmConfig, tmp_pat
     assert "&lt;b&gt;late&lt;/b&gt; &amp; loud" in html
     assert "<b>late</b>" not in html
     assert "<b>late</b> & loud" in text
+
+
+def test_an_action_owner_sees_times_in_their_own_zone(
+    example_config: OpsRhythmConfig, tmp_path: Path
+) -> None:
+    """Owners come from the actions store without a zone (UTC): a participant's is taken from
+    the plan, anyone else's from the config's people."""
+    hugo = Contact(name="Hugo Novak", email="hugo.novak@acme.example")
+    chloe = Contact(name=CHLOE.name, email=CHLOE.email)
+    actions = [OPEN_ACTIONS[0], action("Sales notes", hugo, "process-retro-2026-W43-4")]
+    emails = render(
+        example_config, tmp_path, "action-review", recipients=[chloe, hugo], open_actions=actions
+    )
+    chloe_subject, hugo_subject = (bodies(m.path)[0] for m in emails.messages)
+    assert chloe_subject.endswith("Tue 01 Dec 2026 10:00 Europe/Paris")
+    assert hugo_subject.endswith("Tue 01 Dec 2026 04:00 America/New_York")

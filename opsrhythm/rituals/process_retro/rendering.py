@@ -80,12 +80,15 @@ class RetroEmailRenderer:
         archive_dir: Path,
         links: RetroLinks | None,
         themes: Callable[[str], Sequence[Theme]] | None = None,
+        zone_of: Callable[[str], str | None] = lambda email: None,
     ) -> None:
-        """``themes``: the retro's groups by workflow id, listed in the vote email."""
+        """``themes``: the retro's groups by workflow id, listed in the vote email;
+        ``zone_of``: a person's timezone by email, for a recipient the plan does not know."""
         self._templates_dir = templates_dir
         self._archive_dir = archive_dir
         self._links = links
         self._themes = themes
+        self._zone_of = zone_of
 
     def render_emails(
         self, input: RetroEmailInput, progress: Callable[[str], None] | None = None
@@ -127,6 +130,7 @@ class RetroEmailRenderer:
     ) -> RenderedEmail:
         plan = input.plan
         email = person.email.strip().lower()
+        person = person.model_copy(update={"timezone": self._zone(plan, person)})
         due = local_time(window_closes(plan, input.kind), person.timezone)
         context: dict[str, Any] = {
             "kind": input.kind,
@@ -158,6 +162,17 @@ class RetroEmailRenderer:
             html=render_template(self._templates_dir, f"{folder}/request.html", context),
             text=render_template(self._templates_dir, f"{folder}/request.txt", context),
         )
+
+    def _zone(self, plan: RetroPlan, person: Contact) -> str:
+        """The recipient's own zone; an action owner comes from the store without one (UTC),
+        so the plan's contacts, then the config's people, are asked."""
+        if person.timezone != "UTC":
+            return person.timezone
+        wanted = person.email.strip().lower()
+        for known in (plan.facilitator, *plan.participants):
+            if known.email.strip().lower() == wanted:
+                return known.timezone
+        return self._zone_of(wanted) or person.timezone
 
     def _url(self, input: RetroEmailInput, email: str) -> str:
         if self._links is None or input.kind not in PARTICIPANT_KINDS:
