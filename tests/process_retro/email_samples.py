@@ -22,6 +22,7 @@ from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.platform.ritual_kind import WorkerContext
 from opsrhythm.rituals.process_retro.links import RetroLinks
 from opsrhythm.rituals.process_retro.models import RetroCounts, RetroPlan, RetroPrompt
+from opsrhythm.rituals.process_retro.summary import RetroReader
 
 WORKFLOW = "process-retro-2026-W49"
 RITUAL = "process-retro"
@@ -120,7 +121,7 @@ def activities(
     config: PlatformConfig,
     archive: Path,
     links: RetroLinks | None = LINKS,
-    retro: FakeRetroStore | None = None,
+    retro: RetroReader | None = None,
     actions: ActionStore | None = None,
     today: date = date(2026, 12, 6),
 ) -> ProcessRetroActivities:
