@@ -71,7 +71,13 @@ class FeedbackActivities:
         done = int(details[0]) if details else 0
         counts = ImportCounts.model_validate(details[1]) if len(details) > 1 else ImportCounts()
         try:
-            rows = read_file(Path(input.path), now=input.now, start=input.start, stop=input.stop)
+            rows = read_file(
+                Path(input.path),
+                now=input.now,
+                start=input.start,
+                stop=input.stop,
+                columns=self._settings.columns,
+            )
         except (OSError, UnicodeDecodeError, ValueError) as error:
             raise ApplicationError(f"{input.path}: {error}", non_retryable=True) from None
         # One import's chunks share its dedupe index, brought up to date per sub-batch, instead

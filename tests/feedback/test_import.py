@@ -48,7 +48,11 @@ def test_quarantine_keeps_each_row_with_its_reason(
     """Malformed rows are stored with their line and why, never dropped."""
     import_example(settings, ledger)
     assert [
-        (11, "created_at: Input should be a valid datetime or date, invalid character in year"),
+        (
+            11,
+            "created_at: 'not-a-date' is not a date "
+            "(Input should be a valid datetime or date, invalid character in year)",
+        ),
         (12, "submitter: Field required"),
         (13, "expected 8 columns, found 2"),
         (14, "arr: Input should be greater than or equal to 0"),

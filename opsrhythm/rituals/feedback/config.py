@@ -17,6 +17,18 @@ from opsrhythm.platform.schedules.config import Holidays
 from opsrhythm.rituals.feedback.vocabulary import FeedbackSource
 
 Priority = Literal["P1", "P2", "P3", "P4"]
+InputField = Literal[
+    "text",
+    "submitter",
+    "source",
+    "customer",
+    "segment",
+    "arr",
+    "created_at",
+    "tags",
+    "external_id",
+]
+"""The columns a feedback file (or the keys a JSON object) may have, documented in the README."""
 SlaDuration = str
 BUSINESS_DAYS = re.compile(r"([1-9]\d*)bd")
 MAX_BUSINESS_DAYS = 260
@@ -125,6 +137,11 @@ class FeedbackSettings(StrictModel):
     sla_warning: float = Field(
         default=0.75, gt=0, lt=1, description="Warn the owner at this fraction of the SLA."
     )
+    columns: dict[str, InputField] = Field(
+        default_factory=dict,
+        description="Your files' own column names (case-blind) and the field each one fills, "
+        "e.g. {created: created_at, id: external_id}.",
+    )
 
     @field_validator("sla")
     @classmethod
@@ -138,6 +155,14 @@ class FeedbackSettings(StrictModel):
             if business is not None and int(business.group(1)) > MAX_BUSINESS_DAYS:
                 raise ValueError(f"{priority}: {text} is over {MAX_BUSINESS_DAYS} business days")
         return value
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, str]) -> dict[str, str]:
+        names = {name.strip().lower(): field for name, field in value.items()}
+        if "" in names:
+            raise ValueError("a column name is empty")
+        return names
 
     def area(self, area_id: str) -> ProductArea:
         return next(a for a in self.areas if a.id == area_id)

@@ -26,7 +26,12 @@ from opsrhythm.platform.ledger_keys import default_database_url
 from opsrhythm.platform.terminal import console, print_json
 from opsrhythm.rituals.feedback import views
 from opsrhythm.rituals.feedback.config import FeedbackSettings
-from opsrhythm.rituals.feedback.intake import parse_record, read_file
+from opsrhythm.rituals.feedback.intake import (
+    parse_record,
+    read_file,
+    unknown_columns,
+    unknown_columns_line,
+)
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from opsrhythm.rituals.feedback.models import FeedbackInput
 from opsrhythm.rituals.feedback.queue import QueueFilter, queue_page
@@ -78,6 +83,9 @@ def import_file(args: argparse.Namespace, context: CliContext) -> int:
         f"duplicates {summary.duplicates}, "
         f"quarantined {summary.quarantined} ({summary.quarantined_new} new)"
     )
+    ignored = unknown_columns_line(unknown_columns(path.read_bytes(), path.name, settings.columns))
+    if ignored is not None:
+        out.print(ignored, markup=False, highlight=False, soft_wrap=True)
     return 0
 
 
@@ -86,7 +94,7 @@ def _import_in_process(
 ) -> ImportSummary:
     now = datetime.now(UTC)
     try:
-        rows = read_file(path, now=now)
+        rows = read_file(path, now=now, columns=settings.columns)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise UsageError(f"{path}: {error}") from None
     progress.update(task, total=len(rows))

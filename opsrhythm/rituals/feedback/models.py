@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from opsrhythm.platform.config_types import Email
 from opsrhythm.rituals.feedback.config import Priority
@@ -19,21 +21,45 @@ def snippet(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-class FeedbackInput(BaseModel):
-    """One piece of feedback as it arrives: a CSV row, a JSON line, a CLI or HTTP submission."""
+UNENCODABLE = re.compile("[\ud800-\udfff]")
+"""Lone surrogates: what a byte that is not UTF-8 becomes when read with ``surrogateescape``."""
 
-    text: str = Field(min_length=1, max_length=10_000)
-    submitter: Email
+
+def storable(value: str) -> str:
+    """Refuse what a database column cannot hold: NUL (PostgreSQL text) and lone surrogates
+    (left by a byte that was not UTF-8, or a JSON ``\\ud800`` escape)."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    if UNENCODABLE.search(value):
+        raise ValueError("is not valid UTF-8 (re-export the file as UTF-8)")
+    return value
+
+
+Storable = AfterValidator(storable)
+
+
+class FeedbackInput(BaseModel):
+    """One piece of feedback as it arrives: a CSV row, a JSON line, a CLI or HTTP submission.
+
+    Lengths are the ledger's column sizes, so a row that validates can always be stored."""
+
+    text: Annotated[str, Field(min_length=1, max_length=10_000), Storable]
+    submitter: Annotated[Email, Field(max_length=320), Storable]
     source: FeedbackSource = "customer"
-    customer: str | None = None
-    segment: str | None = None
-    arr: float | None = Field(default=None, ge=0)
+    customer: Annotated[str, Field(max_length=255), Storable] | None = None
+    segment: Annotated[str, Field(max_length=64), Storable] | None = None
+    arr: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     created_at: datetime
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Annotated[str, Storable]] = Field(default_factory=list)
+    external_id: Annotated[str, Field(max_length=255), Storable] | None = Field(
+        default=None, description="The row's id in the system it came from."
+    )
 
     def content_hash(self) -> str:
         """Stable over re-imports of the same row, so a second import adds nothing."""
         payload = self.model_dump(mode="json")
+        if payload.get("external_id") is None:
+            payload.pop("external_id", None)
         payload["text"] = " ".join(self.text.split())
         payload["submitter"] = self.submitter.lower()
         payload["tags"] = sorted(self.tags)

@@ -2,17 +2,17 @@
 
 A malformed request is quarantined with its reason (``opsrhythm feedback quarantine`` lists
 it) and answered with a 4xx; it is never silently dropped. A repeated body stores nothing new.
+A store that is down is a 503 to retry; fields that fill nothing are named in the answer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,7 +20,14 @@ from starlette.routing import Route
 
 from opsrhythm.platform.web_pages import read_body
 from opsrhythm.rituals.feedback.config import FeedbackSettings
-from opsrhythm.rituals.feedback.intake import parse_record
+from opsrhythm.rituals.feedback.intake import field_of, parse_record
+from opsrhythm.rituals.feedback.row_checks import (
+    INVALID_JSON,
+    NOT_AN_OBJECT,
+    digest,
+    load_object,
+    printable,
+)
 from opsrhythm.rituals.feedback.triage import triage_chunk
 
 if TYPE_CHECKING:
@@ -50,36 +57,55 @@ class FeedbackIntake:
         return await run_in_threadpool(self._store, body)
 
     def _store(self, body: bytes) -> Response:
-        now = datetime.now(UTC)
-        raw = body.decode("utf-8", errors="replace")
         try:
-            record = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            return self._quarantine(raw, f"body is not JSON: {error}", 400)
-        if not isinstance(record, dict):
-            return self._quarantine(raw, "body must be a JSON object", 400)
-        row = parse_record(record, line=0, raw=raw, now=now)
+            return self._triage(body)
+        except SQLAlchemyError as error:
+            # The store is down or refused the write: the sender should retry, not give up.
+            reason = printable(str(error).splitlines()[0], 200)
+            return _error(503, f"feedback store unavailable: {reason}", {"Retry-After": "60"})
+
+    def _triage(self, body: bytes) -> Response:
+        now = datetime.now(UTC)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raw = body.decode("utf-8", errors="replace")
+            return self._quarantine(raw, f"body is not UTF-8: byte at {error.start}", 400)
+        record = load_object(text)
+        if isinstance(record, str):
+            return self._quarantine(text, _body_reason(record), 400)
+        columns = self._settings.columns
+        row = parse_record(record, line=0, raw=text, now=now, columns=columns)
         if row.input is None:
             self._ledger.quarantine_rows([row.quarantine_record(ORIGIN)])
-            return _error(422, row.reason, quarantined=True)
+            return _error(422, printable(row.reason, 500), quarantined=True)
         summary = triage_chunk([row], self._settings, self._ledger, origin=ORIGIN, now=now)
         item = self._ledger.get(row.item_id)
-        assert item is not None
+        if item is None:
+            return _error(503, "feedback store unavailable: the item was not stored")
+        unknown = [printable(k, 80) for k in record if field_of(k, columns) is None]
         return JSONResponse(
             {
                 "id": item.id,
+                "external_id": item.external_id,
                 "area": item.area,
                 "owner_team": item.owner_team,
                 "stored": bool(summary.imported),
+                "unknown_fields": unknown,
             },
             status_code=201 if summary.imported else 200,
         )
 
     def _quarantine(self, raw: str, reason: str, status: int) -> Response:
-        digest = hashlib.sha256(raw.encode()).hexdigest()
-        record = {"hash": digest, "origin": ORIGIN, "line": 0, "raw": raw, "reason": reason}
+        record = {
+            "hash": digest(raw),
+            "origin": ORIGIN,
+            "line": 0,
+            "raw": printable(raw),
+            "reason": printable(reason, 500),
+        }
         self._ledger.quarantine_rows([record])
-        return _error(status, reason, quarantined=True)
+        return _error(status, printable(reason, 500), quarantined=True)
 
 
 def intake_from_environment(
@@ -96,3 +122,11 @@ def _error(
     status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+
+
+def _body_reason(reason: str) -> str:
+    if reason == NOT_AN_OBJECT:
+        return "body must be a JSON object"
+    if reason.startswith(INVALID_JSON):
+        return "body is not JSON" + reason.removeprefix(INVALID_JSON)
+    return f"body: {reason}"
