@@ -171,7 +171,10 @@ class FeedbackSlaActivities:
     def _reply(self, sweep: Sweep, email: str, replies: list[Reply]) -> int:
         from opsrhythm.rituals.feedback import close_loop
 
-        keys = {MessageKey(sweep.workflow_id, r.item_id, "close-loop", email): r for r in replies}
+        keys = {
+            MessageKey(sweep.workflow_id, r.item_id, close_loop.reply_kind(r.round), email): r
+            for r in replies
+        }
         sent = sweep.attempt(
             lambda: self._send(
                 list(keys),

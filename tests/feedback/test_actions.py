@@ -51,12 +51,12 @@ def test_second_ack_is_refused(ledger: FeedbackLedger) -> None:
         acknowledge(ledger, item_id, "farid@acme.test")
 
 
-def test_resolving_a_resolved_item_is_refused(ledger: FeedbackLedger) -> None:
-    """A resolution is final."""
+def test_resolving_again_to_the_same_outcome_is_refused(ledger: FeedbackLedger) -> None:
+    """A resolution can change (tests/feedback/test_queue_actions.py), but not to itself."""
     item_id = stored(ledger)
     resolve(ledger, item_id, "farid@acme.test", "shipped", "Done")
     with pytest.raises(ActionRefused, match="already shipped"):
-        resolve(ledger, item_id, "farid@acme.test", "declined", "No")
+        resolve(ledger, item_id, "farid@acme.test", "shipped", "Done again")
 
 
 def test_duplicates_are_acted_on_through_their_original(ledger: FeedbackLedger) -> None:

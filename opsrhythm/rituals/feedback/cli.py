@@ -15,6 +15,7 @@ from opsrhythm.rituals.feedback.vocabulary import RESOLUTIONS, SOURCES, STATUSES
 
 HANDLERS = "opsrhythm.rituals.feedback.handlers"
 LIST_SORTS = ("created", "score", "due")
+PRIORITIES = ("P1", "P2", "P3", "P4")
 """``queue.SORTS``, repeated so ``opsrhythm --help`` does not import SQLAlchemy."""
 ACTIONS = "opsrhythm.rituals.feedback.action_handlers"
 
@@ -79,6 +80,26 @@ def _resolve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--note", required=True, metavar="TEXT")
 
 
+def _reopen(parser: argparse.ArgumentParser) -> None:
+    _ack(parser)
+    parser.add_argument("--note", required=True, metavar="TEXT", help="told to the submitters")
+
+
+def _assign(parser: argparse.ArgumentParser) -> None:
+    _item(parser)
+    parser.add_argument("--to", required=True, metavar="PERSON", help="a person id or email")
+
+
+def _priority(parser: argparse.ArgumentParser) -> None:
+    _item(parser)
+    parser.add_argument("priority", choices=PRIORITIES, metavar="PRIORITY", help="P1 to P4")
+
+
+def _comment(parser: argparse.ArgumentParser) -> None:
+    _ack(parser)
+    parser.add_argument("text", metavar="TEXT")
+
+
 def _merge(parser: argparse.ArgumentParser) -> None:
     _item(parser)
     parser.add_argument("--into", required=True, metavar="ORIGINAL_ID")
@@ -109,9 +130,28 @@ COMMANDS = (
     Command("feedback ack", "Acknowledge an item (stops its SLA clock).", f"{ACTIONS}:ack", _ack),
     Command(
         "feedback resolve",
-        "Resolve an item with a status and a note for its submitters.",
+        "Resolve an item (or change its resolution) with a note for its submitters.",
         f"{ACTIONS}:resolve",
         _resolve,
+    ),
+    Command(
+        "feedback reopen",
+        "Reopen a resolved item (acknowledged again), with a note for its submitters.",
+        f"{ACTIONS}:reopen",
+        _reopen,
+    ),
+    Command("feedback assign", "Give an item to another person.", f"{ACTIONS}:assign", _assign),
+    Command(
+        "feedback priority",
+        "Change an item's priority (an open item's SLA deadlines follow).",
+        f"{ACTIONS}:priority",
+        _priority,
+    ),
+    Command(
+        "feedback comment",
+        "Add a comment to an item's history (submitters are not told).",
+        f"{ACTIONS}:comment",
+        _comment,
     ),
     Command(
         "feedback merge", "Link an item to the original it duplicates.", f"{ACTIONS}:merge", _merge

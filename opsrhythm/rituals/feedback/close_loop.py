@@ -1,6 +1,9 @@
 """Closing the loop: every submitter of a resolved item hears the outcome, batched per person.
 
-Resolving queues one reply per submitter (a merged duplicate's submitters included). The SLA
+Resolving queues one reply per submitter (a merged duplicate's submitters included). Resolving
+again (planned -> shipped) or reopening queues the news again: the pending reply takes the
+latest outcome, and each round is its own message in the send ledger (``reply_kind``), so a
+submitter told "planned" is told "shipped" too. The SLA
 watcher's sweep sends the replies that have waited the reply window, one email per submitter
 with all their items, so several resolutions close together arrive as one message. A reply that
 cannot be sent (a refused address) is settled as failed, recorded in the item's history
@@ -23,7 +26,11 @@ from opsrhythm.rituals.feedback.models import snippet
 if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 
+REOPENED = "reopened"
+CHANGES = ("resolved", REOPENED)
+"""History events that each give the submitters news: the count is the reply's round."""
 STATUS_WORDS = {
+    REOPENED: "was reopened",
     "shipped": "has shipped",
     "planned": "is planned",
     "declined": "was declined",
@@ -32,21 +39,33 @@ STATUS_WORDS = {
 
 
 def queue_replies(ledger: FeedbackLedger, item_id: str, status: str, note: str) -> None:
+    """Queue the news for every submitter, replacing any earlier news not yet sent."""
     now = datetime.now(UTC)
-    rows = [
-        {"item_id": item_id, "email": email, "status": status, "note": note, "queued_at": now}
-        for email in ledger.submitters_of(item_id)
-    ]
+    news = {"status": status, "note": note, "queued_at": now, "sent_at": None}
+    rows = [{"item_id": item_id, "email": email} | news for email in ledger.submitters_of(item_id)]
     if rows:
+        r = ledger.replies
         with ledger.engine.begin() as conn:
+            conn.execute(sa.update(r).where(r.c.item_id == item_id).values(news))
             ledger.insert_ignore(conn, ledger.replies, rows)
+
+
+def reply_kind(round_number: int) -> str:
+    """The send ledger's message kind: the first round keeps the name replies always had."""
+    return "close-loop" if round_number <= 1 else f"close-loop-{round_number}"
 
 
 def replies_due(ledger: FeedbackLedger, now: datetime, window: timedelta) -> dict[str, list[Reply]]:
     """Unsent replies per submitter, for submitters whose oldest reply has waited the window."""
-    r, t = ledger.replies, ledger.items
+    r, t, h = ledger.replies, ledger.items, ledger.history
+    rounds = (
+        sa.select(sa.func.count())
+        .where(h.c.item_id == r.c.item_id, h.c.event.in_(CHANGES))
+        .scalar_subquery()
+    )
+    columns = (r.c.item_id, r.c.email, r.c.status, r.c.note, r.c.queued_at, t.c.text, t.c.area)
     query = (
-        sa.select(r.c.item_id, r.c.email, r.c.status, r.c.note, r.c.queued_at, t.c.text, t.c.area)
+        sa.select(*columns, rounds.label("round"))
         .join(t, t.c.id == r.c.item_id)
         .where(r.c.sent_at.is_(None))
         .order_by(r.c.email, r.c.queued_at, r.c.item_id)
@@ -56,7 +75,7 @@ def replies_due(ledger: FeedbackLedger, now: datetime, window: timedelta) -> dic
         for row in conn.execute(query):
             queued = row.queued_at if row.queued_at.tzinfo else row.queued_at.replace(tzinfo=UTC)
             pending[row.email].append(
-                Reply(row.item_id, row.status, row.note, row.text, queued, row.area)
+                Reply(row.item_id, row.status, row.note, row.text, queued, row.area, row.round)
             )
     return {e: items for e, items in pending.items() if items[0].queued_at + window <= now}
 
@@ -103,6 +122,8 @@ class Reply:
     text: str
     queued_at: datetime
     area: str = ""
+    round: int = 1
+    """How many times the item's outcome has changed, this time included."""
 
 
 def render_replies(replies: list[Reply]) -> RenderedEmail:

@@ -41,6 +41,18 @@ if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.workflow_models import ImportCounts
 
 FILE_TYPES = (".csv", ".jsonl", ".ndjson")
+NO_WATCHER = (
+    "No Temporal server configured: SLA warnings, escalations and replies to submitters are sent "
+    "only by the SLA watcher, so run `opsrhythm worker` against a server (TEMPORAL_ADDRESS) and "
+    "`opsrhythm feedback watch`"
+)
+
+
+def watcher_note() -> str | None:
+    """``NO_WATCHER`` when no server is configured: an embedded one stops with the command."""
+    from opsrhythm.platform.temporal_runtime import configured_address
+
+    return NO_WATCHER if configured_address() is None else None
 
 
 def feedback_config(

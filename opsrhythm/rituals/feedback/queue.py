@@ -9,7 +9,7 @@ original on the page comes with the number of items linked to it as near-duplica
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -89,3 +89,21 @@ def _duplicate_counts(
         .group_by(t.c.duplicate_of)
     )
     return {original: int(count) for original, count in conn.execute(query)}
+
+
+def received_at(ledger: FeedbackLedger, item_id: str) -> datetime | None:
+    """When the item was stored: its first history row."""
+    h = ledger.history
+    with ledger.engine.connect() as conn:
+        found: datetime | None = conn.scalar(
+            sa.select(sa.func.min(h.c.at)).where(h.c.item_id == item_id)
+        )
+    return found if found is None or found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def item_history(ledger: FeedbackLedger, item_id: str) -> list[sa.Row[Any]]:
+    """(at, actor, event, detail) of every change to the item, oldest first."""
+    h = ledger.history
+    query = sa.select(h.c.at, h.c.actor, h.c.event, h.c.detail).where(h.c.item_id == item_id)
+    with ledger.engine.connect() as conn:
+        return list(conn.execute(query.order_by(h.c.seq)))

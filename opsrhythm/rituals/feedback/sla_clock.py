@@ -47,6 +47,14 @@ def sla_deadlines(
     )
 
 
+def sla_start(settings: FeedbackSettings, created_at: datetime, received_at: datetime) -> datetime:
+    """When an item's SLA clock starts: when OpsRhythm received it, or, with ``sla_start:
+    created_at``, the time its row gives (never later than its arrival)."""
+    if getattr(settings, "sla_start", "received") == "created_at":
+        return min(created_at, received_at)
+    return received_at
+
+
 def local_label(moment: datetime | None, timezone: str) -> str:
     """A moment as people read it where they are: 'Wed 02 Dec 2026 00:00 GMT'."""
     return f"{moment.astimezone(ZoneInfo(timezone)):%a %d %b %Y %H:%M %Z}" if moment else "none"
