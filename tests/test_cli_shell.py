@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 
@@ -166,3 +167,19 @@ def test_building_the_parser_imports_nothing_heavy() -> None:
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert [] == json.loads(done.stdout)
+
+
+def test_output_into_a_closed_pipe_exits_quietly() -> None:
+    """`opsrhythm config schema | head -1`: the reader leaves early; no traceback, exit 141
+    (the shell's code for SIGPIPE), as for any command whose reader stopped."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "import starter, sys; sys.exit(starter.main())", "config",
+             "schema"],
+            cwd=REPO, stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(writer)
+    assert (cli.EXIT_BROKEN_PIPE, "") == (done.returncode, done.stderr)

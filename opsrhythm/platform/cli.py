@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 PROG = "opsrhythm"
 EXIT_USAGE = UsageError.exit_code
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""Output piped into a reader that stopped early (``| head``): the shell's code for SIGPIPE."""
 CONFIG_HELP = "config file (default: $OPSRHYTHM_CONFIG or ./opsrhythm.yaml)"
 JSON_HELP = "print one JSON document to stdout instead of text (fields: see the README)"
 
@@ -171,10 +174,13 @@ def main(
         args = build_parser(declarations).parse_args(argv)
         outcome = _run(args, context)
         if isinstance(outcome, int):
-            return outcome
-        import asyncio  # only the commands that talk to a server pay for it
+            code = outcome
+        else:
+            import asyncio  # only the commands that talk to a server pay for it
 
-        return asyncio.run(_awaited(outcome))
+            code = asyncio.run(_awaited(outcome))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except BaseException as error:  # _exit_code re-raises what is not the user's to fix
         return _exit_code(error)
 
@@ -201,6 +207,10 @@ def _exit_code(error: BaseException) -> int:
         return EXIT_USAGE if isinstance(error.code, str) else error.code or 0
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
+    if isinstance(error, BrokenPipeError):
+        # What is still buffered would fail again when the interpreter flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     if isinstance(error, ConfigError):
         print(str(error), file=sys.stderr)  # one line per problem, each with its path
         return EXIT_USAGE
