@@ -127,10 +127,23 @@ class NeedsAttentionInput(OwnerNotice):
     )
 
 
+class UndeliveredNoticeInput(OwnerNotice):
+    """Emails of a run that could not be sent while the run goes on (a kind that does not fail
+    its run for one recipient): who, why, and where to follow the run."""
+
+    kind: Literal["undelivered"] = "undelivered"
+    label: str = Field(description="Which emails, e.g. 'kick-off', 'reminder-1', 'pre-read-r1'.")
+    failed: list[FailedRecipient]
+    status_command: str = Field(description="How to follow the run, e.g. 'opsrhythm status WF'.")
+
+
 class OwnerFallbackInput(BaseModel):
     """An owner notice that could not be emailed: for the outbox folder and the webhook."""
 
-    notice: Annotated[FailureNoticeInput | NeedsAttentionInput, Field(discriminator="kind")]
+    notice: Annotated[
+        FailureNoticeInput | NeedsAttentionInput | UndeliveredNoticeInput,
+        Field(discriminator="kind"),
+    ]
     email_error: str = Field(description="Why the email could not be sent.")
 
 
@@ -157,6 +170,9 @@ SEND_FAILURE_NOTICE = ActivityRef[FailureNoticeInput, DeliveryResult](
 )
 SEND_NEEDS_ATTENTION_NOTICE = ActivityRef[NeedsAttentionInput, DeliveryResult](
     "send_needs_attention_notice", DeliveryResult
+)
+SEND_UNDELIVERED_NOTICE = ActivityRef[UndeliveredNoticeInput, DeliveryResult](
+    "send_undelivered_notice", DeliveryResult
 )
 NOTIFY_OWNER_FALLBACK = ActivityRef[OwnerFallbackInput, OwnerFallbackResult](
     "notify_owner_fallback", OwnerFallbackResult

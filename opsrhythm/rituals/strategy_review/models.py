@@ -36,6 +36,7 @@ ReviewStage = Literal[
     "kick-off",
     "collecting",
     "building pack",
+    "pack built",
     "pre-read sent",
     "awaiting sign-off",
     "redrafting",
@@ -102,7 +103,7 @@ class ReviewPlan(BaseModel):
     kickoff_at: datetime
     due_at: datetime
     escalate_at: datetime = Field(description="When late owners' managers are told.")
-    pre_read_at: datetime = Field(description="When the pack is built and sent to attendees.")
+    pre_read_at: datetime = Field(description="When the pre-read goes to attendees (pack built).")
     meeting_at: datetime
     templates: str = "strategy_review"
 
@@ -142,6 +143,9 @@ class SubmittedStatus(BaseModel):
 
 class CloseCollection(BaseModel):
     requested_by: str = Field(description="The ritual owner's email.")
+    send_now: bool = Field(
+        default=False, description="Send the pre-read once the pack is built, not at pre_read_at."
+    )
 
 
 class QuarterKpi(BaseModel):
@@ -161,14 +165,16 @@ class QuarterKpi(BaseModel):
 
 
 class ReviewEmailInput(BaseModel):
-    """Kick-off, reminder or escalation emails for ``items`` (one email per owner or manager)."""
+    """Kick-off, reminder, escalation or changes-requested emails for ``items`` (one email per
+    owner or manager)."""
 
     workflow_id: str
     run_id: str
     plan: ReviewPlan
-    kind: Literal["kick-off", "reminder", "escalation"]
+    kind: Literal["kick-off", "reminder", "escalation", "changes-requested"]
     items: list[ReviewItemPlan]
     open_actions: list[ActionItem] = Field(default_factory=list)
+    comment: str = Field(default="", description="changes-requested: what the approvers asked.")
 
 
 class ReviewMessage(BaseModel):
@@ -223,6 +229,9 @@ class ReviewStatus(BaseModel):
     )
     open_actions: list[ActionItem] = Field(
         default_factory=list, description="Open actions of the items' owners (kick-off's list)."
+    )
+    undelivered: list[DeliveryResult] = Field(
+        default_factory=list, description="Emails to owners, managers, attendees that failed."
     )
 
 
