@@ -65,13 +65,15 @@ def _drop(parser: argparse.ArgumentParser) -> None:
 
 
 def _carry(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ritual", metavar="ID", required=True, help="the ritual")
     parser.add_argument(
-        "--from", dest="from_period", metavar="PERIOD", required=True, help="e.g. 2026-Q3"
+        "action_id", metavar="ID", nargs="?", help="one action, carried to the new --due date"
     )
+    parser.add_argument("--due", metavar="YYYY-MM-DD", help="with ID: its new due date")
+    parser.add_argument("--ritual", metavar="ID", help="without ID: the ritual")
     parser.add_argument(
-        "--to", dest="to_period", metavar="PERIOD", required=True, help="e.g. 2026-Q4"
+        "--from", dest="from_period", metavar="PERIOD", help="without ID: e.g. 2026-Q3"
     )
+    parser.add_argument("--to", dest="to_period", metavar="PERIOD", help="without ID: e.g. 2026-Q4")
     _database(parser)
 
 
@@ -112,7 +114,8 @@ COMMANDS = (
     ),
     Command(
         "actions carry",
-        "Carry a ritual's open actions of one period into the next (the old ones: 'carried').",
+        "Carry one open action to a new due date (ID --due), or a ritual's open actions of one "
+        "period into the next (--ritual --from --to); the old ones: 'carried'.",
         f"{HANDLERS}:carry",
         _carry,
         config=False,

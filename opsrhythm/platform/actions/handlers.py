@@ -89,6 +89,15 @@ async def drop(args: argparse.Namespace, context: CliContext) -> int:
 
 
 async def carry(args: argparse.Namespace, context: CliContext) -> int:
+    periods = (args.ritual, args.from_period, args.to_period)
+    if args.action_id is not None:
+        if any(periods):
+            raise UsageError("carry ID --due DATE, or --ritual --from --to: not both")
+        if args.due is None:
+            raise UsageError(f"--due: give {args.action_id}'s new due date (YYYY-MM-DD)")
+        return await _carry_one(args, context, _date("--due", args.due))
+    if args.due is not None or not all(periods):
+        raise UsageError("carry: give ID --due DATE, or all of --ritual, --from and --to")
     before, after = _period("--from", args.from_period), _period("--to", args.to_period)
     if type(before) is not type(after) or not before.start < after.start:
         raise UsageError(f"--to {after} must be a later period of the same kind as --from {before}")
@@ -107,6 +116,25 @@ async def carry(args: argparse.Namespace, context: CliContext) -> int:
             print(f"{old.action_id} -> {new.action_id}: {new.title} ({new.owner_email})")
         print(f"{len(pairs)} open action(s) of {args.ritual} carried from {before} to {after}")
     return _told(problem, [new.action_id for _, new in pairs], origins)
+
+
+async def _carry_one(args: argparse.Namespace, context: CliContext, due: date) -> int:
+    store = _open(args)
+    try:
+        old, new = store.carry_one(args.action_id, due, actor=context.identity)
+    except KeyError:
+        raise UsageError(f"no action {args.action_id} (see: {PROG} actions list)") from None
+    except ActionRefused as error:
+        raise CommandError(f"{args.action_id} not changed: {error}") from None
+    finally:
+        store.close()
+    problem = await _follow_up(context, [new.origin])
+    if args.json:
+        carried = [{"from": old.action_id, "to": _json(new)}]
+        print_json({"carried": carried, "follow_up_error": problem})
+    else:
+        print(f"{old.action_id} -> {new.action_id}: {new.title}, now due {due.isoformat()}")
+    return _told(problem, [new.action_id], [new.origin])
 
 
 async def follow_up(args: argparse.Namespace, context: CliContext) -> int:

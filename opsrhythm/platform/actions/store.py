@@ -169,22 +169,37 @@ class ActionStore:
             .order_by(t.c.due, t.c.created_at, t.c.id)
         )
 
+        moved = {"origin": origin, "ritual_id": ritual_id, "period": to_period}
+
         def carry_all() -> list[tuple[str, str]]:
-            pairs: list[tuple[str, str]] = []
             with self.engine.begin() as conn:
-                for row in conn.execute(query).all():
-                    fields = {c: getattr(row, c) for c in _CARRIED}
-                    fields |= {"origin": origin, "ritual_id": ritual_id, "period": to_period}
-                    new_id = self._insert(conn, fields, carried_from=row.id, note=row.note)
-                    self._record(conn, new_id, actor, "added", f"carried from {row.id}")
-                    self._change(
-                        conn, row, "carried", f"carried to {new_id}", actor, keep_note=True
-                    )
-                    pairs.append((row.id, new_id))
-            return pairs
+                rows = conn.execute(query).all()
+                return [(row.id, self._carry_row(conn, row, moved, actor)) for row in rows]
 
         pairs = _numbered(carry_all, origin)
         return [(self.get(old), self.get(new)) for old, new in pairs]
+
+    def carry_one(self, action_id: str, due: date, *, actor: str) -> tuple[ActionItem, ActionItem]:
+        """One open action, carried by its owner with a new due date: a new open action of the
+        same origin (``carried_from`` set), the old one 'carried'. (old, new)."""
+
+        def carry_it() -> str:
+            with self.engine.begin() as conn:
+                row = self._open_row(conn, action_id)
+                return self._carry_row(conn, row, {"due": due}, actor)
+
+        origin = self.get(action_id).origin
+        new_id = _numbered(carry_it, origin)
+        return self.get(action_id), self.get(new_id)
+
+    def _carry_row(
+        self, conn: sa.Connection, row: sa.Row[Any], changes: dict[str, Any], actor: str
+    ) -> str:
+        fields = {c: getattr(row, c) for c in (*_CARRIED, "origin", "ritual_id", "period")}
+        new_id = self._insert(conn, fields | changes, carried_from=row.id, note=row.note)
+        self._record(conn, new_id, actor, "added", f"carried from {row.id}")
+        self._change(conn, row, "carried", f"carried to {new_id}", actor, keep_note=True)
+        return new_id
 
     def events(self, action_id: str) -> list[HistoryEntry]:
         t = self.history
