@@ -4,7 +4,7 @@ wired to a temporary archive, for the tests of the retro's emails and summary.""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -124,6 +124,7 @@ def activities(
     retro: RetroReader | None = None,
     actions: ActionStore | None = None,
     today: date = date(2026, 12, 6),
+    open_action_store: Callable[[], ActionStore] | None = None,
 ) -> ProcessRetroActivities:
     context = WorkerContext(
         config=config,
@@ -136,7 +137,7 @@ def activities(
         context,
         links=lambda: links,
         open_retro_store=lambda: retro or FakeRetroStore(),
-        open_action_store=lambda: actions or _no_store(),
+        open_action_store=open_action_store or (lambda: actions or _no_store()),
         clock=lambda: datetime.combine(today, datetime.min.time(), tzinfo=UTC),
     )
 

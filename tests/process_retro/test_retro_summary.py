@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform.actions.models import ActionItem
 from opsrhythm.platform.actions.store import ActionStore
+from opsrhythm.platform.db.schema import DatabaseUnreachable
 from opsrhythm.rituals.process_retro.models import RenderedSummary, RenderSummaryInput, RetroCounts
 from opsrhythm.rituals.process_retro.summary import OnTimeShare, on_time_share, ranked
 from tests.actions.conftest import database_url, store
@@ -218,3 +220,33 @@ def test_what_people_wrote_is_escaped_in_the_html(
     email = read_email(render(example_config, tmp_path, store, retro).path)
     assert process not in email.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html
+
+
+def test_a_store_that_is_down_fails_the_attempt_for_temporal_to_retry(
+    example_config: OpsRhythmConfig, tmp_path: Path
+) -> None:
+    """No summary without the actions: the outage is raised (the worker's DatabaseOutages
+    bounds the retries), never rendered as a summary with the actions left out."""
+
+    def down() -> ActionStore:
+        raise DatabaseUnreachable("cannot connect to the database sqlite:///gone.db")
+
+    retro = FakeRetroStore(THEMES)
+    retro_activities = activities(example_config, tmp_path, retro=retro, open_action_store=down)
+    input = RenderSummaryInput(workflow_id=WORKFLOW, plan=plan(), reviewed_actions=[])
+    with pytest.raises(DatabaseUnreachable):
+        ActivityEnvironment().run(retro_activities.render_retro_summary, input)
+    assert [] == list(tmp_path.rglob("summary*"))
+
+
+def test_a_template_that_cannot_render_fails_for_good(
+    example_config: OpsRhythmConfig, tmp_path: Path, store: ActionStore
+) -> None:
+    input = RenderSummaryInput(
+        workflow_id=WORKFLOW, plan=plan(templates="no_such_folder"), reviewed_actions=[]
+    )
+    retro_activities = activities(example_config, tmp_path, retro=FakeRetroStore(), actions=store)
+    with pytest.raises(ApplicationError) as failure:
+        ActivityEnvironment().run(retro_activities.render_retro_summary, input)
+    assert (True, "RenderError") == (failure.value.non_retryable, failure.value.type)
+    assert "no_such_folder/summary.html" in failure.value.message
