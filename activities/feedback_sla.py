@@ -25,7 +25,12 @@ from opsrhythm.platform.mail.contract import MailTransport
 from opsrhythm.platform.models import Recipient, RenderedEmail
 from opsrhythm.platform.schedules.config import parse_duration
 from opsrhythm.rituals.feedback.config import FeedbackSettings, ProductArea
-from opsrhythm.rituals.feedback.digest import build_digest, last_digest_time, render_digest
+from opsrhythm.rituals.feedback.digest import (
+    build_digest,
+    digest_areas,
+    last_digest_time,
+    render_digest,
+)
 from opsrhythm.rituals.feedback.models import FeedbackItem
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA
 from opsrhythm.rituals.feedback.sla_failures import Failure, Sweep, tell_leads
@@ -41,6 +46,8 @@ from opsrhythm.rituals.feedback.sla_sending import (
 
 DIGEST_CATCH_UP = timedelta(days=1)
 """A watcher down at digest time still sends it within a day; later, the week is skipped."""
+EMPTY_WEEK = "empty-week"
+"""The send ledger's transport for a digest week with nothing to say: recorded, not sent."""
 BLOCKED_RETRY = timedelta(minutes=15)
 """How soon a sweep stopped by SendGrid refusing the account (401, 403) tries again."""
 
@@ -106,8 +113,8 @@ class FeedbackSlaActivities:
             for email, replies in close_loop.replies_due(self._ledger, input.now, window).items():
                 result.replied += self._reply(sweep, email, replies)
             if input.now - digest_at < DIGEST_CATCH_UP:
-                for area in settings.areas:
-                    result.digests += self._digest(sweep, area, digest_at, input.now)
+                for area in digest_areas(settings):
+                    result.digests += self._digest(sweep, area, digest_at)
             for failure in sweep.failures:
                 activity.logger.warning("Feedback email not sent: %s", failure.line)
             tell_leads(sweep, self._config.people, settings, self._send)
@@ -191,7 +198,7 @@ class FeedbackSlaActivities:
         self._reply_failed(sweep, email, unknown, OUTCOME_UNKNOWN_REASON)
         return 1 if sent.done else 0
 
-    def _digest(self, sweep: Sweep, area: ProductArea, at: datetime, now: datetime) -> int:
+    def _digest(self, sweep: Sweep, area: ProductArea, at: datetime) -> int:
         kind = f"digest-{at:%Y-%m-%d}"
 
         def failed(recipient: str, reason: str) -> None:
@@ -213,9 +220,12 @@ class FeedbackSlaActivities:
         if status == "sending":
             failed(owner.email, OUTCOME_UNKNOWN_REASON)
             return 0
-        digest = build_digest(self._ledger, area.id, at - timedelta(days=7), now)
+        digest = build_digest(self._ledger, area.id, at - timedelta(days=7), at)
         if not digest.new and not digest.at_risk:
-            return 0  # nothing to say this week
+            # Nothing to say: the week is recorded as done, so no later sweep digests it.
+            empty = self._sends.claim([key], transport=EMPTY_WEEK)
+            self._sends.mark_sent(empty.claimed)
+            return 0
         message = render_digest(digest, area.name, owner.name)
         sent = sweep.attempt(
             lambda: self._send([key], lambda claimed: message, owner),

@@ -1,8 +1,13 @@
-"""The weekly digest per product area, to its owner: new items, top themes, SLA trouble.
+"""The weekly digest per product area, to its owner: new items, top themes, SLA trouble; and
+one for the triage queue, to its lead (else the first of its rotation).
 
-Themes are the words that recur across the week's items (stop words left out), ranked by how
-many items mention them and by the ARR behind those items. The digest is due at a fixed local
-weekday and time; the sweep sends it once per area per week (the send ledger keys it by date).
+A digest covers exactly the week before its slot: items created from the slot minus 7 days up
+to (not including) the slot, and the items near or past their SLA at the slot, so an item that
+arrives after the slot is in the next digest only. Themes are the words that recur across the
+week's items (stop words left out), ranked by how many items mention them and by the ARR behind
+those items. The digest is due at a fixed local weekday and time; the sweep sends it once per
+area per week (the send ledger keys it by date). A week with nothing to say is recorded there
+as done, without an email, so a later item cannot set off a late "weekly" digest.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from opsrhythm.platform.models import RenderedEmail
+from opsrhythm.rituals.feedback.config import FeedbackSettings, ProductArea
 from opsrhythm.rituals.feedback.dedupe import tokens
 from opsrhythm.rituals.feedback.models import FeedbackItem, snippet
+from opsrhythm.rituals.feedback.rules import TRIAGE_AREA
+from opsrhythm.rituals.feedback.vocabulary import OPEN
 
 if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger
@@ -44,23 +52,47 @@ class Digest:
     """Open items past their warning time or their SLA."""
 
 
-def build_digest(ledger: FeedbackLedger, area: str, since: datetime, now: datetime) -> Digest:
-    items = ledger.find(area=area)
-    new = [i for i in items if since <= i.created_at <= now and i.duplicate_of is None]
+def digest_areas(settings: FeedbackSettings) -> list[ProductArea]:
+    """The areas that get a digest: every product area, then the triage queue."""
+    lead = settings.triage.lead or settings.triage.rotation[0]
+    triage = ProductArea(
+        id=TRIAGE_AREA,
+        name="Triage queue",
+        owner_team=settings.triage.owner_team,
+        owner=lead,
+        lead=lead,
+    )
+    return [*settings.areas, triage]
+
+
+def build_digest(ledger: FeedbackLedger, area: str, since: datetime, until: datetime) -> Digest:
+    """Items created in [since, until), and those near or past their SLA at ``until``."""
+    import sqlalchemy as sa  # loaded on the first digest, not at worker start
+
+    t = ledger.items
+    new = ledger.select_items(
+        sa.and_(
+            t.c.area == area,
+            t.c.duplicate_of.is_(None),
+            t.c.created_at >= since,
+            t.c.created_at < until,
+        )
+    )
+    new.sort(key=lambda item: (item.created_at, item.id))
     counts: Counter[str] = Counter()
     arr: dict[str, float] = {}
     for item in new:
         for word in tokens(item.text):
             counts[word] += 1
             arr[word] = arr.get(word, 0.0) + (item.arr or 0.0)
-    at_risk = [
-        i
-        for i in items
-        if i.status == "new"
-        and i.duplicate_of is None
-        and i.warn_at is not None
-        and i.warn_at <= now
-    ]
+    at_risk = ledger.select_items(
+        sa.and_(
+            t.c.area == area,
+            t.c.status == OPEN,
+            t.c.duplicate_of.is_(None),
+            t.c.warn_at <= until,
+        )
+    )
     return Digest(
         new=new,
         themes_by_count=[(w, c) for w, c in sorted(counts.items(), key=_by_value)[:TOP] if c > 1],
