@@ -63,6 +63,7 @@ SCHEDULE_KEYS = {
 }
 ITEM_KEYS = {
     "email_failure",
+    "external_id",
     "duplicates",
     "id",
     "created_at",

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
@@ -26,6 +27,8 @@ from tests.databases import sqlite_url
 from tests.web.live_server import live_server
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/none"
+"""Nothing listens on port 1: every connection is refused at once."""
 TOKEN = "bad-input-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HEADER = b"text,email,customer,segment,arr,created,id,mood\n"
@@ -229,3 +232,18 @@ def test_submit_refuses_bad_values_in_one_line(
     code = starter.main(argv)
     _, err = capsys.readouterr()
     assert (2, 1, True) == (code, len(err.strip().splitlines()), reason in err)
+
+
+async def test_post_with_the_database_down_is_a_503_not_a_500(settings: FeedbackSettings) -> None:
+    """The store refusing connections: 503 with Retry-After and one line, for the sender to
+    retry; nothing is claimed stored."""
+    down = FeedbackLedger(sa.create_engine(UNREACHABLE, poolclass=sa.NullPool))
+    app = Starlette(routes=FeedbackIntake(settings, down, TOKEN).routes())
+    async with live_server(app) as base, httpx.AsyncClient() as http:
+        response = await http.post(f"{base}/feedback", json=GOOD_JSON[0], headers=AUTH)
+    assert (503, "60", 1) == (
+        response.status_code,
+        response.headers.get("retry-after"),
+        len(response.json()["error"].splitlines()),
+    )
+    assert response.json()["error"].startswith("feedback store unavailable: ")

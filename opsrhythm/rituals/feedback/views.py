@@ -44,6 +44,7 @@ CSV_FIELDS = (
     "tags",
     "text",
     "email_failure",
+    "external_id",
 )
 
 
@@ -161,6 +162,7 @@ def _item_json(item: FeedbackItem) -> dict[str, Any]:
         "warn_at": utc_iso(item.warn_at),
         "warned_at": utc_iso(item.warned_at),
         "escalated_at": utc_iso(item.escalated_at),
+        "external_id": item.external_id,
     }
 
 
