@@ -48,6 +48,7 @@ class FakeReviewWorkflow:
         # Set before any handler runs: an Update may arrive in the run's first activation.
         self.status: ReviewStatus | None = input.status
         self.owner = input.owner
+        self.closes: list[CloseCollection] = []
 
     @workflow.run
     async def run(self, input: FakeReviewInput) -> None:
@@ -88,8 +89,13 @@ class FakeReviewWorkflow:
     @workflow.update(name=CLOSE_COLLECTION_UPDATE)
     def close_collection(self, request: CloseCollection) -> ReviewStatus:
         assert self.status is not None
+        self.closes.append(request)
         self.status.stage = "building pack"
         return self.status
+
+    @workflow.query
+    def close_requests(self) -> list[CloseCollection]:
+        return self.closes
 
     @close_collection.validator
     def check_close(self, request: CloseCollection) -> None:

@@ -28,7 +28,7 @@ from tests.strategy_review.review_cli import (
     review_cli,
     review_config,
 )
-from tests.strategy_review.review_fake import running_review, start_review
+from tests.strategy_review.review_fake import FakeReviewWorkflow, running_review, start_review
 from tests.strategy_review.workflow_fakes import stage
 from worker import build_worker
 from workflows.strategy_review import StrategyReviewWorkflow
@@ -282,3 +282,56 @@ async def test_submit_and_close_drive_the_real_review(
         (s.submission.item_id, s.submission.channel) for s in after.submitted
     ]
     assert after.approval is not None and "Updates: 1 of 4 in" in after.approval.summary
+
+
+@pytest.mark.dev_server
+async def test_close_and_status_take_the_period_as_submit_does(
+    dev_server_env: WorkflowEnvironment,
+    config: tuple[Path, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`review status --period 2026-Q4` and `review close --period 2026-Q4` find the config's
+    review's run, as `review submit --period` does."""
+    path, workflow_id = config
+    client = dev_server_env.client
+    period = ("--period", "2026-Q4", "--config", str(path))
+    async with running_review(
+        client, items=ITEMS, owner=ANA_OWNER, workflow_id=workflow_id
+    ) as handle:
+        shown = await review_cli(client, capsys, "review", "status", *period)
+        closed = await review_cli(client, capsys, "review", "close", *period, "--as", ANA_OWNER)
+        requests = await handle.query(FakeReviewWorkflow.close_requests)
+    assert (0, True) == (shown[0], "collecting" in shown[1])
+    assert (0, f"closed: collection for {workflow_id} closed by {ANA_OWNER}") == (
+        closed[0],
+        closed[1].splitlines()[0],
+    )
+    assert [False] == [request.send_now for request in requests]
+
+
+@pytest.mark.dev_server
+async def test_close_send_now_asks_for_the_pre_read_at_once(
+    dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`review close WF --send-now` sends CloseCollection(send_now=True): the pre-read goes
+    out when the pack is built instead of at its planned time."""
+    client = dev_server_env.client
+    async with running_review(client, items=ITEMS, owner=ANA_OWNER) as handle:
+        code, out, _ = await review_cli(
+            client, capsys, "review", "close", handle.id, "--as", ANA_OWNER, "--send-now"
+        )
+        requests = await handle.query(FakeReviewWorkflow.close_requests)
+    assert (0, [True]) == (code, [request.send_now for request in requests])
+    assert out.startswith(f"closed: collection for {handle.id} closed by {ANA_OWNER}; the pre")
+
+
+@pytest.mark.parametrize("command", ["close", "status"])
+async def test_workflow_id_and_period_together_are_refused(
+    command: str, config: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, workflow_id = config
+    code, _, err = await review_cli(
+        None, capsys, "review", command, workflow_id, "--period", "2026-Q4",
+        "--config", str(path), *(["--as", ANA_OWNER] if command == "close" else []),
+    )  # fmt: skip
+    assert (2, "opsrhythm: give WORKFLOW_ID or --period/--ritual, not both\n") == (code, err)

@@ -38,15 +38,32 @@ def _submit(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _which_review(parser: argparse.ArgumentParser) -> None:
+    """The run: its workflow id, or ``--period`` (and ``--ritual``) as ``review submit``."""
+    parser.add_argument(
+        "workflow_id",
+        nargs="?",
+        metavar="WORKFLOW_ID",
+        help="e.g. quarterly-strategy-review-2026-Q4 (or give --period)",
+    )
+    parser.add_argument("--period", help="the quarter, YYYY-Qn (default: the last complete one)")
+    parser.add_argument(
+        "--ritual", metavar="ID", help="default: the config's only strategy_review ritual"
+    )
+
+
 def _close(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("workflow_id", metavar="WORKFLOW_ID")
+    _which_review(parser)
     parser.add_argument("--as", dest="owner", metavar="EMAIL", help=AS_HELP)
+    parser.add_argument(
+        "--send-now",
+        action="store_true",
+        help="send the pre-read as soon as the pack is built, not at its planned time",
+    )
 
 
 def _status(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "workflow_id", metavar="WORKFLOW_ID", help="e.g. quarterly-strategy-review-2026-Q4"
-    )
+    _which_review(parser)
 
 
 COMMANDS = (
@@ -68,7 +85,6 @@ COMMANDS = (
         "A review's stage, who has submitted, who is late, what is pending.",
         f"{HANDLERS}:status",
         _status,
-        config=False,
         json=True,
     ),
 )

@@ -140,23 +140,39 @@ async def submit(args: argparse.Namespace, context: CliContext) -> int:
     return 0
 
 
+def review_workflow_id(args: argparse.Namespace, context: CliContext) -> str:
+    """WORKFLOW_ID as given, or the run of ``--period`` (default: the last complete quarter)
+    of ``--ritual`` (default: the config's only review)."""
+    if args.workflow_id is not None:
+        if args.period is not None or args.ritual is not None:
+            raise UsageError("give WORKFLOW_ID or --period/--ritual, not both")
+        return str(args.workflow_id)
+    config = context.config(args)
+    ritual = review_ritual(config, args.ritual)
+    period = period_argument(ritual.ritual_kind.period, args.period, config.organization.timezone)
+    return run_workflow_id(ritual.id, str(period))
+
+
 async def close(args: argparse.Namespace, context: CliContext) -> int:
+    workflow_id = review_workflow_id(args, context)
     owner = acting_as(args.owner, cli_users_of(args, context), os_user())
     assert owner is not None  # required: acting_as raised instead
     client = await context.connect()
     with as_server_errors():
         after = await close_collection(
-            client, args.workflow_id, CloseCollection(requested_by=owner)
+            client, workflow_id, CloseCollection(requested_by=owner, send_now=args.send_now)
         )
-    print(f"closed: collection for {args.workflow_id} closed by {owner}")
+    sending = "; the pre-read goes out now" if args.send_now else ""
+    print(f"closed: collection for {workflow_id} closed by {owner}{sending}")
     print_review(after)
     return 0
 
 
 async def status(args: argparse.Namespace, context: CliContext) -> int:
+    workflow_id = review_workflow_id(args, context)
     client = await context.connect()
     with as_server_errors():
-        found = await review_status(client, args.workflow_id)
+        found = await review_status(client, workflow_id)
     if args.json:
         print_json(review_json(found))
     else:
