@@ -1,6 +1,7 @@
 """``opsrhythm web``: the pages behind the signed links in emails (approvals, the full draft
-behind an approver's link, the owner's redraft, a strategy review owner's update form, and
-feedback ack and resolve when the config has a ``feedback:`` section), and ``POST /feedback``.
+behind an approver's link, the owner's redraft, a strategy review owner's update form, a retro
+participant's items and dots, and feedback ack and resolve when the config has a ``feedback:``
+section), and ``POST /feedback``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from opsrhythm.platform.approvals.redraft_pages import RedraftPages
 from opsrhythm.platform.approvals.store import UsedLinks
 from opsrhythm.platform.rendering import default_archive_dir
 from opsrhythm.platform.web_pages import CSRF_COOKIE
+from opsrhythm.rituals.process_retro.keys import author_keys_from_environment
+from opsrhythm.rituals.process_retro.pages import RetroPages
 from opsrhythm.rituals.strategy_review.pages import ReviewPages
 
 if TYPE_CHECKING:
     from opsrhythm.config import OpsRhythmConfig
     from opsrhythm.platform.config import PlatformConfig
+    from opsrhythm.rituals.process_retro.store import RetroStore
 
 __all__ = ["CSRF_COOKIE", "create_app", "feedback_routes", "serve"]
 
@@ -52,6 +56,14 @@ def create_app(
     )
 
     reviews = ReviewPages(client, signer, templates_dir or resources.templates_dir(), organization)
+    retros = RetroPages(
+        client,
+        signer,
+        templates_dir or resources.templates_dir(),
+        _open_retro_store,
+        author_keys_from_environment,
+        organization,
+    )
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -65,10 +77,18 @@ def create_app(
             Route(approval + "/redraft", pages.confirm_redraft, methods=["GET"]),
             Route(approval + "/redraft", pages.redraft, methods=["POST"]),
             *reviews.routes(),
+            *retros.routes(),
             Route("/healthz", health, methods=["GET"]),
             *extra_routes,
         ]
     )
+
+
+def _open_retro_store() -> RetroStore:
+    from opsrhythm.platform.ledger_keys import default_database_url
+    from opsrhythm.rituals.process_retro.store import RetroStore
+
+    return RetroStore.from_url(default_database_url())
 
 
 async def serve(
