@@ -47,7 +47,9 @@ class RuleMatch(StrictModel):
     """Every condition given must hold; within a list, any entry may match."""
 
     keywords: list[str] = Field(
-        default_factory=list, description="Whole words or phrases, case-blind."
+        default_factory=list,
+        description="Words or phrases, case-blind; plurals and simple word forms match too "
+        "('invoice' matches 'invoices', 'invoicing', 'invoiced').",
     )
     regex: str | None = Field(default=None, description="Python regular expression, case-blind.")
     tags: list[str] = Field(default_factory=list)
@@ -136,6 +138,11 @@ class FeedbackSettings(StrictModel):
     digest_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     sla_warning: float = Field(
         default=0.75, gt=0, lt=1, description="Warn the owner at this fraction of the SLA."
+    )
+    sla_start: Literal["received", "created_at"] = Field(
+        default="received",
+        description="When an item's SLA clock starts: 'received' (when OpsRhythm stores it) or "
+        "'created_at' (the time its row gives, when earlier: old rows may be due at once).",
     )
     columns: dict[str, InputField] = Field(
         default_factory=dict,

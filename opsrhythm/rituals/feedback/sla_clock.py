@@ -50,7 +50,7 @@ def sla_deadlines(
 def sla_start(settings: FeedbackSettings, created_at: datetime, received_at: datetime) -> datetime:
     """When an item's SLA clock starts: when OpsRhythm received it, or, with ``sla_start:
     created_at``, the time its row gives (never later than its arrival)."""
-    if getattr(settings, "sla_start", "received") == "created_at":
+    if settings.sla_start == "created_at":
         return min(created_at, received_at)
     return received_at
 

@@ -19,7 +19,7 @@ from opsrhythm.rituals.feedback.intake import ParsedRow
 from opsrhythm.rituals.feedback.models import FeedbackInput, FeedbackItem
 from opsrhythm.rituals.feedback.originals import OpenOriginals
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA, route
-from opsrhythm.rituals.feedback.sla_clock import sla_deadlines
+from opsrhythm.rituals.feedback.sla_clock import sla_deadlines, sla_start
 
 if TYPE_CHECKING:
     from opsrhythm.rituals.feedback.ledger import FeedbackLedger
@@ -45,7 +45,8 @@ def build_item(
     item_id: str, data: FeedbackInput, settings: FeedbackSettings, turn: int, now: datetime
 ) -> FeedbackItem:
     routing = route(data, settings, turn)
-    warn, due = sla_deadlines(settings, routing.priority, now) or (None, None)
+    start = sla_start(settings, data.created_at, now)
+    warn, due = sla_deadlines(settings, routing.priority, start) or (None, None)
     return FeedbackItem(
         **data.model_dump(),
         id=item_id,
