@@ -98,7 +98,7 @@ def ranked(themes: Sequence[Theme]) -> list[ThemeView]:
     kept = sorted((t for t in themes if t.items), key=lambda t: -t.votes)
     views: list[ThemeView] = []
     for position, theme in enumerate(kept, start=1):
-        tied = views and views[-1].theme.votes == theme.votes
+        tied = bool(views) and views[-1].theme.votes == theme.votes
         views.append(ThemeView(rank=views[-1].rank if tied else position, theme=theme))
     return views
 
