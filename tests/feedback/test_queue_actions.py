@@ -3,6 +3,7 @@ through the CLI, and the submitters told of every change."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -173,3 +174,28 @@ def test_reopening_an_open_item_is_refused(tmp_path: Path) -> None:
     item = submit(setup, "Refund the invoice", "a@acme.test")
     with pytest.raises(ActionRefused, match="is new, not resolved"):
         reopen(setup.ledger, item, FARID, "why")
+
+
+def test_history_shows_every_change_with_the_comment(
+    cli_ledger: FeedbackLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item = submitted(capsys)
+    run(capsys, "assign", item, "--to", "kenji")
+    run(capsys, "comment", item, "--as", FARID, "Called them")
+    code, out, _ = run(capsys, "history", item, "--json")
+    document = json.loads(out)
+    events = [(e["actor"], e["event"], e["detail"]) for e in document["events"]]
+    assert (0, item, ["routed", "assigned", "comment"]) == (
+        code,
+        document["item"]["id"],
+        [event for _, event, _ in events],
+    )
+    assert (FARID, "comment", "Called them") == events[-1]
+    _, table, _ = run(capsys, "history", item)
+    assert "at (Europe/London)" in table
+
+
+def test_history_of_an_unknown_item_is_one_line(
+    cli_ledger: FeedbackLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (2, "opsrhythm: no feedback item 'fb-nope'") == run(capsys, "history", "fb-nope")[::2]

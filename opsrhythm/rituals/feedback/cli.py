@@ -127,6 +127,13 @@ COMMANDS = (
         _list,
         json=True,
     ),
+    Command(
+        "feedback history",
+        "Show an item and every change to it: routing, actions, comments, emails.",
+        f"{HANDLERS}:history",
+        _item,
+        json=True,
+    ),
     Command("feedback ack", "Acknowledge an item (stops its SLA clock).", f"{ACTIONS}:ack", _ack),
     Command(
         "feedback resolve",

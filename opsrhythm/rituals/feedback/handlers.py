@@ -34,7 +34,7 @@ from opsrhythm.rituals.feedback.intake import (
 )
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from opsrhythm.rituals.feedback.models import FeedbackInput
-from opsrhythm.rituals.feedback.queue import QueueFilter, queue_page
+from opsrhythm.rituals.feedback.queue import QueueFilter, item_history, queue_page
 from opsrhythm.rituals.feedback.triage import ImportSummary, triage_all, triage_chunk
 
 if TYPE_CHECKING:
@@ -169,6 +169,22 @@ def list_items(args: argparse.Namespace, context: CliContext) -> int:
         out = console()
         out.print(views.items_table(page, failures, timezone=timezone, boxed=sys.stdout.isatty()))
         out.print(views.page_footer(page))
+    return 0
+
+
+def history(args: argparse.Namespace, context: CliContext) -> int:
+    config, settings = feedback_config(args, context)
+    with open_ledger() as ledger:
+        item = ledger.get(args.item_id)
+        if item is None:
+            raise UsageError(f"no feedback item {args.item_id!r}")
+        events = item_history(ledger, item.id)
+    if args.json:
+        print_json(views.history_json(item, events))
+        return 0
+    out = console()
+    zone = feedback_timezone(config, settings)
+    out.print(views.history_table(item, events, zone, boxed=sys.stdout.isatty()))
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -163,6 +164,37 @@ def _item_json(item: FeedbackItem) -> dict[str, Any]:
         "warned_at": utc_iso(item.warned_at),
         "escalated_at": utc_iso(item.escalated_at),
         "external_id": item.external_id,
+    }
+
+
+def history_table(
+    item: FeedbackItem, events: Sequence[Any], timezone: str, *, boxed: bool = True
+) -> Table:
+    """Every change to the item, oldest first, its time in ``timezone`` (named in the header)."""
+    title = f"{item.id} [{item.priority}] {item.status}, {item.area} / {item.assignee}"
+    table = Table(title=Text(title), box=box.HEAVY_HEAD if boxed else None, pad_edge=boxed)
+    for column in (f"at ({timezone})", "actor", "event"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("detail")
+    zone = ZoneInfo(timezone)
+    for event in events:
+        at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
+        table.add_row(
+            f"{at.astimezone(zone):%Y-%m-%d %H:%M}",
+            Text(event.actor),
+            event.event,
+            Text(event.detail),
+        )
+    return table
+
+
+def history_json(item: FeedbackItem, events: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "item": _item_json(item),
+        "events": [
+            {"at": utc_iso(e.at), "actor": e.actor, "event": e.event, "detail": e.detail}
+            for e in events
+        ],
     }
 
 
