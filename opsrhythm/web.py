@@ -1,19 +1,19 @@
 """``opsrhythm web``: the pages behind the signed links in emails (approvals, the full draft
-behind an approver's link, the owner's redraft, a strategy review owner's update form, a retro
-participant's items and dots, and feedback ack and resolve when the config has a ``feedback:``
-section), and ``POST /feedback``.
+behind an approver's link, the owner's redraft, each registered kind's own pages through its
+``web_routes``, and feedback ack and resolve when the config has a ``feedback:`` section), and
+``POST /feedback``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from temporalio.client import Client
 
 from opsrhythm.platform import resources
@@ -21,15 +21,13 @@ from opsrhythm.platform.approvals.links import LinkSigner
 from opsrhythm.platform.approvals.redraft_pages import RedraftPages
 from opsrhythm.platform.approvals.store import UsedLinks
 from opsrhythm.platform.rendering import default_archive_dir
+from opsrhythm.platform.ritual_kind import RitualKind, WebContext
 from opsrhythm.platform.web_pages import CSRF_COOKIE
-from opsrhythm.rituals.process_retro.keys import author_keys_from_environment
-from opsrhythm.rituals.process_retro.pages import RetroPages
-from opsrhythm.rituals.strategy_review.pages import ReviewPages
+from opsrhythm.registry import RITUAL_KINDS
 
 if TYPE_CHECKING:
     from opsrhythm.config import OpsRhythmConfig
     from opsrhythm.platform.config import PlatformConfig
-    from opsrhythm.rituals.process_retro.store import RetroStore
 
 __all__ = ["CSRF_COOKIE", "create_app", "feedback_routes", "serve"]
 
@@ -43,10 +41,11 @@ def create_app(
     *,
     archive_dir: Path | None = None,
     organization: str = "OpsRhythm",
+    kinds: Iterable[RitualKind] = RITUAL_KINDS,
 ) -> Starlette:
-    """The pages; full drafts are read from ``archive_dir`` (default: OPSRHYTHM_ARCHIVE, as the
-    worker), and ``organization`` heads every page."""
-    pages = RedraftPages(
+    """The pages, with each of ``kinds``' own; full drafts are read from ``archive_dir``
+    (default: OPSRHYTHM_ARCHIVE, as the worker), and ``organization`` heads every page."""
+    context = WebContext(
         client,
         signer,
         used,
@@ -54,16 +53,10 @@ def create_app(
         archive_dir or default_archive_dir(),
         organization,
     )
-
-    reviews = ReviewPages(client, signer, templates_dir or resources.templates_dir(), organization)
-    retros = RetroPages(
-        client,
-        signer,
-        templates_dir or resources.templates_dir(),
-        _open_retro_store,
-        author_keys_from_environment,
-        organization,
+    pages = RedraftPages(
+        client, signer, used, context.templates_dir, context.archive_dir, organization
     )
+    kinds_routes: list[BaseRoute] = [route for kind in kinds for route in kind.routes(context)]
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -76,19 +69,11 @@ def create_app(
             Route(approval + "/draft/{token}/{name:path}", pages.draft, methods=["GET"]),
             Route(approval + "/redraft", pages.confirm_redraft, methods=["GET"]),
             Route(approval + "/redraft", pages.redraft, methods=["POST"]),
-            *reviews.routes(),
-            *retros.routes(),
+            *kinds_routes,
             Route("/healthz", health, methods=["GET"]),
             *extra_routes,
         ]
     )
-
-
-def _open_retro_store() -> RetroStore:
-    from opsrhythm.platform.ledger_keys import default_database_url
-    from opsrhythm.rituals.process_retro.store import RetroStore
-
-    return RetroStore.from_url(default_database_url())
 
 
 async def serve(

@@ -22,6 +22,11 @@ PENDING_RESULT_QUERY = "pending_result"
 ``run --wait`` prints it and returns instead of waiting for days."""
 
 if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+    from temporalio.client import Client
+
+    from opsrhythm.platform.approvals.links import LinkSigner
+    from opsrhythm.platform.approvals.store import UsedLinks
     from opsrhythm.platform.config import PlatformConfig, RitualBase
     from opsrhythm.platform.ledger import SendLedger
     from opsrhythm.platform.mail.contract import MailTransport
@@ -44,6 +49,18 @@ class WorkerParts:
     activities: Sequence[Callable[..., Any]]
 
 
+@dataclass(frozen=True)
+class WebContext:
+    """What ``opsrhythm web`` hands every kind's pages: what its app is built from."""
+
+    client: Client
+    signer: LinkSigner
+    used: UsedLinks
+    templates_dir: Path
+    archive_dir: Path
+    organization: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class RitualKind:
     """What every kind declares: its name, its worker wiring and its commands."""
@@ -54,10 +71,19 @@ class RitualKind:
     """``module:function`` taking a ``WorkerContext`` and returning its ``WorkerParts``."""
     commands: str | None = None
     """``module:attribute``: its tuple of CLI ``Command``s (a light module: no heavy imports)."""
+    web_routes: str | None = None
+    """``module:function`` taking a ``WebContext`` and returning its pages' Starlette routes
+    (those behind the links in its emails), served by ``opsrhythm web``."""
 
     def worker_parts(self, context: WorkerContext) -> WorkerParts:
         parts: WorkerParts = load(self.worker)(context)
         return parts
+
+    def routes(self, context: WebContext) -> list[BaseRoute]:
+        """Its pages' routes; none if it declares no ``web_routes``."""
+        if self.web_routes is None:
+            return []
+        return list(load(self.web_routes)(context))
 
 
 @dataclass(frozen=True, kw_only=True)

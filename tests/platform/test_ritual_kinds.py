@@ -7,26 +7,35 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
 from temporalio import activity
-from temporalio.client import ScheduleActionStartWorkflow
+from temporalio.client import Client, ScheduleActionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.workflow import _Definition
 
 from opsrhythm.config import OpsRhythmConfig
 from opsrhythm.platform import resources
+from opsrhythm.platform.approvals.links import LinkSigner
+from opsrhythm.platform.approvals.store import UsedLinks
 from opsrhythm.platform.config import RitualBase
 from opsrhythm.platform.periods import IsoWeek
-from opsrhythm.platform.ritual_kind import PeriodicKind, WorkerContext, WorkerParts
+from opsrhythm.platform.ritual_kind import PeriodicKind, WebContext, WorkerContext, WorkerParts
 from opsrhythm.platform.schedules.config import Schedule
 from opsrhythm.platform.schedules.models import ScheduledRunInput, ScheduledRunResult
 from opsrhythm.platform.schedules.spec import SCHEDULED_RUN_WORKFLOW, desired_schedule
 from opsrhythm.platform.schedules.times import period_for_run
 from opsrhythm.registry import RITUAL_KINDS
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
+from opsrhythm.rituals.process_retro.kind import PROCESS_RETRO
+from opsrhythm.web import create_app
+from tests.conftest import REPO
 from tests.feedback.test_sla import RecordingTransport
 from tests.platform.checkin_workflow import CheckinWorkflow
 from workflows.scheduled_run import ScheduledRitualWorkflow
@@ -37,6 +46,7 @@ CHECKIN = PeriodicKind(
     workflow="CheckinWorkflow",
     worker="tests.platform.test_ritual_kinds:checkin_parts",
     config_model="tests.platform.test_ritual_kinds:CheckinRitual",
+    web_routes="tests.platform.test_ritual_kinds:checkin_routes",
 )
 
 
@@ -47,6 +57,30 @@ class CheckinRitual(RitualBase):
 
 def checkin_parts(context: WorkerContext) -> WorkerParts:
     return WorkerParts(workflows=[CheckinWorkflow], activities=[])
+
+
+def checkin_routes(context: WebContext) -> list[Route]:
+    async def page(request: Request) -> Response:
+        return PlainTextResponse(f"check-in for {context.organization}")
+
+    return [Route("/checkins/{workflow_id}", page, methods=["GET"])]
+
+
+def test_web_serves_a_plugged_in_kinds_pages_by_its_web_routes() -> None:
+    """`opsrhythm web` takes a kind's pages from its ``web_routes``, given what the app has;
+    web.py names no kind with pages (the review's and the retro's come through their entries)."""
+    web_kinds = ("strategy_review", "process_retro")
+    app = create_app(
+        cast(Client, None), LinkSigner("s" * 32), cast(UsedLinks, None),
+        organization="Acme", kinds=[*RITUAL_KINDS, PROCESS_RETRO, CHECKIN],
+    )  # fmt: skip
+    with TestClient(app) as browser:
+        answer = browser.get("/checkins/team-checkin-2026-W49")
+    paths = {getattr(route, "path", "") for route in app.routes}
+    assert (200, "check-in for Acme") == (answer.status_code, answer.text)
+    assert {"/reviews/{workflow_id}/items/{item_id}", "/retros/{workflow_id}"} <= paths
+    web = (REPO / "opsrhythm" / "web.py").read_text()
+    assert ("strategy_review", "process_retro") == tuple(k for k in web_kinds if k not in web)
 
 
 def worker_context(config: OpsRhythmConfig, tmp_path: Path) -> WorkerContext:

@@ -24,6 +24,7 @@ from opsrhythm.platform.approvals.client import (
     DecisionRefused,
 )
 from opsrhythm.platform.approvals.links import LinkError, LinkSigner
+from opsrhythm.platform.ritual_kind import WebContext
 from opsrhythm.platform.web_pages import Refusal, SignedLinkPages
 from opsrhythm.rituals.strategy_review.client import current_run_id, review_status, submit_status
 from opsrhythm.rituals.strategy_review.links import ReviewLinkClaims, verify_review_token
@@ -216,3 +217,10 @@ def _submission(form: dict[str, str], claims: ReviewLinkClaims) -> StatusSubmiss
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
         raise Refusal(400, "Please correct the form", f"{where}: {problem['msg']}") from None
+
+
+def web_routes(context: WebContext) -> list[Route]:
+    """The review's ``web_routes`` (its registry entry): the owners' update form."""
+    return ReviewPages(
+        context.client, context.signer, context.templates_dir, context.organization
+    ).routes()
