@@ -9,7 +9,7 @@ pair; two texts alike only in their common words can go unlinked (``merge`` link
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from opsrhythm.rituals.feedback.config import Dedupe
@@ -100,23 +100,26 @@ class DuplicateIndex:
         words = tokens(text)
         if not words:
             return None
-        shared: Counter[str] = Counter()
-        for word in self._probes(words):
-            shared.update(self._postings[word])
         who = (customer or "").strip().lower()
         best: tuple[float, str] | None = None
         # Oldest first, so a tie links to the earliest original whatever the word order.
-        for item_id, overlap in sorted(shared.items(), key=lambda e: self._order[e[0]]):
-            score = overlap / len(words | self._tokens[item_id])
+        for item_id in sorted(self._candidates(words), key=self._order.__getitem__):
+            theirs = self._tokens[item_id]
+            score = len(words & theirs) / len(words | theirs)
             same = bool(who) and who == self._customer[item_id]
             needed = self.rules.same_customer if same else self.rules.any_customer
             if score >= needed and (best is None or score > best[0]):
                 best = (score, item_id)
         return None if best is None else best[1]
 
-    def _probes(self, words: frozenset[str]) -> list[str]:
+    def _candidates(self, words: frozenset[str]) -> set[str]:
         # Words shared by a large part of the backlog would make each lookup scan it all; a
-        # near-duplicate shares at least half its words, so a rarer one usually finds it.
-        known = sorted((len(self._postings[w]), w) for w in words if w in self._postings)
+        # near-duplicate shares at least half its words, so a rarer one usually finds it, and
+        # failing that it shares the two least common ones (a set intersection, not a scan).
+        known = sorted((len(self._postings[w]), w) for w in words if self._postings.get(w))
         rare = [w for count, w in known if count <= COMMON]
-        return rare or [w for _, w in known[:1]]
+        if rare:
+            return set().union(*(self._postings[w] for w in rare))
+        if len(known) < 2:
+            return {item for _, word in known for item in self._postings[word]}
+        return self._postings[known[0][1]] & self._postings[known[1][1]]

@@ -9,6 +9,7 @@ retried chunk whose first attempt is still running) never record an item twice.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,7 @@ def store_items(ledger: FeedbackLedger, items: Sequence[FeedbackItem], actor: st
             history.append(
                 _event(original, now, actor, "merged", f"{item.id} from {item.submitter}")
             )
-        conn.execute(sa.insert(ledger.history), history)
+        append(conn, ledger.history, history)
     return len(fresh)
 
 
@@ -54,6 +55,8 @@ def insert_new(
     """Insert the rows whose ``key`` is not taken; the keys this statement inserted."""
     if not rows:
         return set()
+    if _copies(conn):
+        return _copy_new(conn, table, rows, key)
     dialect_insert = _dialect_insert(conn)
     if dialect_insert is not None:
         statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c[key])
@@ -73,6 +76,9 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any
     """Insert the rows, leaving out any whose primary key is already stored."""
     if not rows:
         return
+    if _copies(conn):
+        _copy_new(conn, table, rows, None)
+        return
     dialect_insert = _dialect_insert(conn)
     if dialect_insert is not None:
         conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
@@ -83,6 +89,51 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any
                 conn.execute(sa.insert(table), row)
         except IntegrityError:
             pass  # written by a concurrent or earlier attempt
+
+
+def append(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that cannot conflict (history, whose key is a sequence)."""
+    if not rows:
+        return
+    if not _copies(conn):
+        conn.execute(sa.insert(table), rows)
+        return
+    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        _copy(cursor, _name(conn, table), list(rows[0]), rows)
+
+
+def _copies(conn: sa.Connection) -> bool:
+    # COPY is PostgreSQL's bulk path: several times faster than a multi-row INSERT at 500 rows.
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+def _copy_new(
+    conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: str | None
+) -> set[Any]:
+    """COPY into a transaction's scratch table, then INSERT … ON CONFLICT DO NOTHING from it."""
+    columns = list(rows[0])
+    target = _name(conn, table)
+    staged = f"opsrhythm_staged_{uuid.uuid4().hex[:12]}"
+    names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    returning = f" RETURNING {conn.dialect.identifier_preparer.quote(key)}" if key else ""
+    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(f"CREATE TEMP TABLE {staged} (LIKE {target}) ON COMMIT DROP")
+        _copy(cursor, staged, columns, rows)
+        cursor.execute(
+            f"INSERT INTO {target} ({names}) SELECT {names} FROM {staged} "
+            f"ON CONFLICT DO NOTHING{returning}"
+        )
+        return {row[0] for row in cursor.fetchall()} if key else set()
+
+
+def _copy(cursor: Any, target: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _name(conn: sa.Connection, table: sa.Table) -> str:
+    return str(conn.dialect.identifier_preparer.format_table(table))
 
 
 def item_row(item: FeedbackItem) -> dict[str, Any]:
