@@ -149,8 +149,9 @@ def parse_record(
         fields["tags"] = [
             t.strip() for t in fields["tags"].replace(";", ",").split(",") if t.strip()
         ]
-    if isinstance(fields.get("external_id"), int | float):
-        fields["external_id"] = str(fields["external_id"])  # JSON's {"id": 1042}
+    external_id = fields.get("external_id")
+    if isinstance(external_id, int | float) and not isinstance(external_id, bool):
+        fields["external_id"] = str(external_id)  # JSON's {"id": 1042}
     fields.setdefault("created_at", now)
     try:
         parsed = FeedbackInput.model_validate(fields)
