@@ -177,7 +177,9 @@ async def through_temporal(path: Path, settings: FeedbackSettings, url: str) -> 
     return elapsed, counts.imported
 
 
-def measure(rows: int, url: str | None, settings: FeedbackSettings, temporal: bool) -> dict:
+def measure(
+    rows: int, url: str | None, settings: FeedbackSettings, temporal: bool
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         source = work / "feedback.csv"
@@ -186,7 +188,7 @@ def measure(rows: int, url: str | None, settings: FeedbackSettings, temporal: bo
             import_s, imported, linked = in_process(source, settings, fresh)
         with fresh_database(url, work) as fresh:
             raw_s = raw_insert(source, fresh)
-        figures = {
+        figures: dict[str, Any] = {
             "rows": rows,
             "imported": imported,
             "linked": linked,
