@@ -104,7 +104,8 @@ def test_import_reports_unknown_columns_once_in_one_line(
     code = starter.main(["feedback", "import", "--in-process", str(path)])
     out, err = capsys.readouterr()
     lines = out.strip().splitlines()
-    assert (0, "", 2) == (code, err, len(lines))
+    # The summary, the ignored columns, and (no server configured) that SLA emails need one.
+    assert (0, "", 3) == (code, err, len(lines))
     assert lines[1].startswith("ignored column(s) created, id, mood: not feedback fields (")
     assert "imported 5 (0 near-duplicates linked), duplicates 0, quarantined 7 (7 new)" == lines[0]
 
@@ -159,3 +160,19 @@ async def test_import_through_temporal_stores_the_good_rows_beside_the_bad(
     ids = sorted(item.external_id or "" for item in ledger.find())
     ledger.close()
     assert (2, len(BAD_CSV), ["EXT-1", "EXT-2"]) == (counts.imported, counts.quarantined, ids)
+
+
+def test_two_columns_for_one_field_quarantine_the_row_when_they_differ() -> None:
+    """`created` mapped to created_at beside a created_at column: a row where they disagree is
+    quarantined naming both, rather than one value dropped; where they agree it is read."""
+    columns = {"created": "created_at"}
+    content = (
+        b"text,email,created,created_at\n"
+        b"Slow reports,a@acme.example,2026-11-01,2026-11-02\n"
+        b"Fast reports,b@acme.example,2026-11-03,2026-11-03\n"
+    )
+    first, second = read_content(content, "both.csv", now=NOW, columns=columns)
+    assert ("created and created_at both fill created_at, with different values", True) == (
+        first.reason,
+        second.input is not None,
+    )

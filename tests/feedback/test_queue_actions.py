@@ -13,6 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 import starter
 from opsrhythm.rituals.feedback.actions import ActionRefused, reopen, resolve
+from opsrhythm.rituals.feedback.handlers import NO_WATCHER
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
 from tests.conftest import EXAMPLE_CONFIG
@@ -28,6 +29,7 @@ def cli_ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Feed
     url = sqlite_url(tmp_path / "actions.db")
     monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", url)
     monkeypatch.setenv("OPSRHYTHM_CONFIG", str(EXAMPLE_CONFIG))
+    monkeypatch.delenv("TEMPORAL_ADDRESS", raising=False)
     ledger = FeedbackLedger.from_url(url)
     yield ledger
     ledger.close()
@@ -82,11 +84,12 @@ def test_priority_moves_the_sla_deadline(
     code, out, _ = run(capsys, "priority", item, "P1")
     after = cli_ledger.get(item)
     assert before and after and before.due_at and after.due_at
-    assert (0, "P1", True, True) == (
+    assert (0, "P1", True, True, NO_WATCHER) == (
         code,
         after.priority,
         after.due_at < before.due_at,
-        out.endswith(("GMT", "BST")),
+        out.splitlines()[0].endswith(("GMT", "BST")),
+        out.splitlines()[-1],
     )
     assert ("cli", "priority", "P2 -> P1") == cli_ledger.events(item)[-1]
 
@@ -126,7 +129,8 @@ def test_resolve_again_and_reopen_through_the_cli(
         ["resolve", item, "--as", FARID, "--status", "shipped", "--note", "Out in 4.2"],
         ["reopen", item, "--as", FARID, "--note", "It came back"],
     ]
-    codes = [run(capsys, *step)[0] for step in steps]
+    results = [run(capsys, *step) for step in steps]
+    codes = [code for code, _, _ in results]
     code, _, err = run(capsys, "reopen", item, "--as", FARID, "--note", "again")
     stored = cli_ledger.get(item)
     assert ([0, 0, 0], 2, f"opsrhythm: {item} is acknowledged, not resolved") == (
@@ -135,6 +139,16 @@ def test_resolve_again_and_reopen_through_the_cli(
         err,
     )
     assert stored is not None and "acknowledged" == stored.status
+    assert [NO_WATCHER] * 3 == [out.splitlines()[-1] for _, out, _ in results]
+
+
+def test_import_without_a_server_says_the_watcher_needs_one(
+    cli_ledger: FeedbackLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "import", "--in-process", str(EXAMPLE_CONFIG.parent / "feedback.csv")
+    )
+    assert (0, NO_WATCHER) == (code, out.splitlines()[-1])
 
 
 def sweep_at(setup: Setup, now: datetime) -> None:

@@ -58,7 +58,7 @@ def _act(args: argparse.Namespace, context: CliContext, *, resolution: str | Non
 
         from opsrhythm.rituals.feedback.temporal_import import wake_for_replies
 
-        out.print(watcher_note() or asyncio.run(wake_for_replies()))
+        out.print(watcher_note() or asyncio.run(wake_for_replies()), soft_wrap=True)
     return 0
 
 
@@ -94,8 +94,32 @@ def priority(args: argparse.Namespace, context: CliContext) -> int:
     assert changed is not None
     zone = feedback_timezone(config, settings)
     due = f"; due {sla_clock.local_label(changed.due_at, zone)}" if changed.due_at else ""
-    console().print(f"{args.item_id} is {changed.priority}{due}")
+    out = console()
+    out.print(f"{args.item_id} is {changed.priority}{due}")
+    if changed.status == "new":
+        out.print(_wake_watcher(), soft_wrap=True)
     return 0
+
+
+def _wake_watcher() -> str:
+    """Have a configured server's SLA watcher look at a moved deadline now."""
+    import asyncio
+
+    from temporalio.service import RPCError
+
+    from opsrhythm.platform.temporal_runtime import TemporalUnavailable
+    from opsrhythm.rituals.feedback.temporal_import import start_configured_sla_watch
+
+    note = watcher_note()
+    if note is not None:
+        return note
+    try:
+        asyncio.run(start_configured_sla_watch())
+    except (TemporalUnavailable, RPCError) as error:
+        return (
+            f"The SLA watcher could not be woken ({error}); it sees the deadline within the hour."
+        )
+    return "The SLA watcher has the new deadline."
 
 
 def comment(args: argparse.Namespace, context: CliContext) -> int:

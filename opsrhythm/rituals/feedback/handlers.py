@@ -42,9 +42,8 @@ if TYPE_CHECKING:
 
 FILE_TYPES = (".csv", ".jsonl", ".ndjson")
 NO_WATCHER = (
-    "No Temporal server configured: SLA warnings, escalations and replies to submitters are sent "
-    "only by the SLA watcher, so run `opsrhythm worker` against a server (TEMPORAL_ADDRESS) and "
-    "`opsrhythm feedback watch`"
+    "No Temporal server configured: SLA emails and replies are sent only by the SLA watcher; "
+    "run `opsrhythm worker` against a server (TEMPORAL_ADDRESS) and `opsrhythm feedback watch`"
 )
 
 
@@ -98,6 +97,9 @@ def import_file(args: argparse.Namespace, context: CliContext) -> int:
     ignored = unknown_columns_line(unknown_columns(path.read_bytes(), path.name, settings.columns))
     if ignored is not None:
         out.print(ignored, markup=False, highlight=False, soft_wrap=True)
+    note = watcher_note()
+    if note is not None:
+        out.print(note, soft_wrap=True)
     return 0
 
 
