@@ -141,10 +141,17 @@ def parse_record(
     if problem is not None:
         return ParsedRow(line, row_hash, None, raw, problem)
     fields: dict[str, Any] = {}
+    filled_by: dict[str, str] = {}
     for key, value in record.items():
         field = field_of(key, columns)
-        if field is not None and value not in (None, ""):
-            fields[field] = value
+        if field is None or value in (None, ""):
+            continue
+        if field in fields and fields[field] != value:
+            # Two columns for one field (say created_at, and created mapped to it): choosing
+            # one would drop the other's value without a word.
+            reason = f"{filled_by[field]} and {key} both fill {field}, with different values"
+            return ParsedRow(line, row_hash, None, raw, reason)
+        fields[field], filled_by[field] = value, key
     if isinstance(fields.get("tags"), str):
         fields["tags"] = [
             t.strip() for t in fields["tags"].replace(";", ",").split(",") if t.strip()
