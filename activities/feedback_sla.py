@@ -226,7 +226,7 @@ class FeedbackSlaActivities:
             empty = self._sends.claim([key], transport=EMPTY_WEEK)
             self._sends.mark_sent(empty.claimed)
             return 0
-        message = render_digest(digest, area.name, owner.name)
+        message = render_digest(digest, area.name, owner.name, owner.timezone)
         sent = sweep.attempt(
             lambda: self._send([key], lambda claimed: message, owner),
             lambda reason: failed(owner.email, reason),

@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from temporalio.testing import ActivityEnvironment
 
+from opsrhythm.rituals.feedback.digest import build_digest, render_digest
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput, SlaSweepResult
 from tests.feedback.test_digest import MONDAY_9_LONDON
 from tests.feedback.test_sla import Setup
@@ -64,3 +65,13 @@ def test_the_triage_queue_has_its_digest(tmp_path: Path) -> None:
         result.digests,
         setup.transport.other,
     )
+
+
+def test_deadlines_in_the_digest_are_in_the_owners_timezone(tmp_path: Path) -> None:
+    """At-risk items' deadlines are shown in the owner's zone, named (GMT in London)."""
+    setup = Setup(tmp_path)
+    week_start = MONDAY_9_LONDON - timedelta(days=7)
+    setup.submit("Refund the invoice", week_start + timedelta(days=1))
+    digest = build_digest(setup.ledger, "billing", week_start, MONDAY_9_LONDON)
+    text = render_digest(digest, "Billing", "Farid", "Europe/London").text
+    assert (1, True) == (len(digest.at_risk), " GMT" in text.split("Near or past")[1])

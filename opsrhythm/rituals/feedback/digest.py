@@ -24,6 +24,7 @@ from opsrhythm.rituals.feedback.config import FeedbackSettings, ProductArea
 from opsrhythm.rituals.feedback.dedupe import tokens
 from opsrhythm.rituals.feedback.models import FeedbackItem, snippet
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA
+from opsrhythm.rituals.feedback.sla_clock import local_label
 from opsrhythm.rituals.feedback.vocabulary import OPEN
 
 if TYPE_CHECKING:
@@ -101,7 +102,10 @@ def build_digest(ledger: FeedbackLedger, area: str, since: datetime, until: date
     )
 
 
-def render_digest(digest: Digest, area_name: str, owner_name: str) -> RenderedEmail:
+def render_digest(
+    digest: Digest, area_name: str, owner_name: str, timezone: str = "UTC"
+) -> RenderedEmail:
+    """Deadlines in ``timezone`` (the owner's), with the zone's abbreviation."""
     subject = f"{area_name}: {len(digest.new)} new feedback items this week"
     sections: list[tuple[str, list[str]]] = [
         ("New this week", [f"{i.id} [{i.priority}] {snippet(i.text, 120)}" for i in digest.new]),
@@ -109,7 +113,10 @@ def render_digest(digest: Digest, area_name: str, owner_name: str) -> RenderedEm
         ("Top themes by ARR", [f"{w} ({a:,.0f} ARR)" for w, a in digest.themes_by_arr]),
         (
             "Near or past their SLA",
-            [f"{i.id} [{i.priority}] due {i.due_at:%Y-%m-%d %H:%M} UTC" for i in digest.at_risk],
+            [
+                f"{i.id} [{i.priority}] due {local_label(i.due_at, timezone)}"
+                for i in digest.at_risk
+            ],
         ),
     ]
     text = [f"Hello {owner_name},", ""]
