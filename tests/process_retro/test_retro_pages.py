@@ -105,3 +105,26 @@ async def test_an_expired_link_is_refused_as_a_page(
     async with retro_site(dev_server_env.client, url) as http:
         page = await http.get(expired)
     assert 410 == page.status_code and "This link expired" in page.text
+
+
+async def test_the_database_down_is_a_page_asking_to_come_back(
+    dev_server_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """A 503 page, never a 500, while the store cannot be opened."""
+    url = sqlite_url(tmp_path / "opsrhythm.db")
+    client = dev_server_env.client
+
+    def unreachable() -> RetroStore:
+        return RetroStore.from_url("postgresql+psycopg://u@127.0.0.1:9/x")
+
+    pages = RetroPages(client, SIGNER, resources.templates_dir(), unreachable, lambda: KEYS)
+    app = Starlette(routes=pages.routes())
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        live_retro(client, url) as handle,
+        httpx.AsyncClient(transport=transport, base_url=BASE) as http,
+    ):
+        await stage(handle, "collecting")
+        emma = link(handle.id, EMMA.email)
+        page = await http.get(emma)
+    assert 503 == page.status_code and "Try again later" in page.text

@@ -9,10 +9,12 @@ would keep who wrote what. Only the link's participant's own items and votes are
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -21,6 +23,7 @@ from temporalio.client import Client
 from opsrhythm.platform.approvals.client import ApprovalNotFound, ApprovalUnavailable
 from opsrhythm.platform.approvals.links import LinkError, LinkSigner
 from opsrhythm.platform.approvals.models import Contact
+from opsrhythm.platform.db.schema import DatabaseNotReady
 from opsrhythm.platform.web_pages import Refusal, SignedLinkPages
 from opsrhythm.rituals.process_retro.client import retro_status
 from opsrhythm.rituals.process_retro.keys import AuthorKeys
@@ -69,9 +72,10 @@ class RetroPages(SignedLinkPages):
         try:
             claims = self._claims(request, token)
             status, plan = await self._open_retro(claims)
+            with _database():
+                return self._show(request, token, claims, status, plan, notice="")
         except Refusal as refusal:
             return self._refused(refusal)
-        return self._show(request, token, claims, status, plan, notice="")
 
     async def change(self, request: Request) -> Response:
         """POST from the page: add, edit or delete an own item, or replace one's votes."""
@@ -80,10 +84,11 @@ class RetroPages(SignedLinkPages):
             token = form.get("token", "")
             claims = self._claims(request, token)
             status, plan = await self._open_retro(claims)
-            notice = self._apply(form, claims, status, plan)
+            with _database():
+                notice = self._apply(form, claims, status, plan)
+                return self._show(request, token, claims, status, plan, notice=notice)
         except Refusal as refusal:
             return self._refused(refusal)
-        return self._show(request, token, claims, status, plan, notice=notice)
 
     def _apply(
         self, form: dict[str, str], claims: RetroLinkClaims, status: RetroStatus, plan: RetroPlan
@@ -176,6 +181,15 @@ class RetroPages(SignedLinkPages):
                 "dots while voting.",
             )
         return status, status.plan
+
+
+@contextmanager
+def _database() -> Iterator[None]:
+    """The store unreachable (or lost mid-request) is a page asking to come back, never a 500."""
+    try:
+        yield
+    except (DatabaseNotReady, sa.exc.DBAPIError):
+        raise Refusal(503, "Try again later", LATER) from None
 
 
 def _participant(plan: RetroPlan, claims: RetroLinkClaims) -> Contact:
