@@ -76,7 +76,8 @@ class ActionActivities:
 
     @activity.defn(name=LIST_OPEN_ACTIONS.name)
     def list_open_actions(self, input: ListOpenActionsInput) -> OpenActions:
-        """The ritual's open actions (of every period) owned by any of ``owner_emails``."""
+        """The ritual's open actions (of every period) owned by any of ``owner_emails``, with
+        its decisions in force (``kind`` 'decision': the record, never a to-do)."""
         found = self._store.find(
             ritual_id=input.ritual_id, owner_emails=input.owner_emails, states=["open"]
         )
@@ -95,7 +96,8 @@ class ActionActivities:
         of the next one."""
         workflow_id = follow_up_workflow_id(input.origin)
         plan = ActionNoticePlan()
-        for action in self._store.find(origin=input.origin, states=["open"]):
+        # A decision is never reminded nor overdue, and keeps no follow-up running.
+        for action in self._store.find(origin=input.origin, states=["open"], kinds=["action"]):
             plan.open_actions += 1
             kind, next_at = due_notice(action.due, self._timezone(action.owner_email), input.now)
             if next_at is not None and (plan.next_at is None or next_at < plan.next_at):

@@ -115,7 +115,7 @@ async def test_list_done_drop_and_their_refusals(
     assert (0, [first], "shipped") == (code, [a["action_id"] for a in listed], listed[0]["note"])
     assert {
         "action_id", "origin", "ritual_id", "period", "title", "owner_email", "owner_name",
-        "due", "state", "carried_from", "note", "updated_at",
+        "due", "state", "kind", "carried_from", "note", "updated_at",
     } == set(listed[0])  # fmt: skip
 
 
@@ -211,3 +211,46 @@ def test_list_never_imports_temporalio(tmp_path: Path) -> None:
         check=True,
     )
     assert [[0, 0], False] == json.loads(done.stderr.splitlines()[-1])
+
+
+def decision_argv(database_url: str, *extra: str) -> list[str]:
+    origin = "quarterly-strategy-review-2026-Q4"
+    return [
+        "actions", "add", *CONFIG, "--database-url", database_url, "--origin", origin,
+        "--owner", "Emma.Larsen@acme.example", "--decision",
+        "--title", "Self-serve pricing stays as it is until Q2", *extra,
+    ]  # fmt: skip
+
+
+async def test_a_decision_is_recorded_without_due_date_or_follow_up(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`actions add --decision`: no --due (one is refused), no Temporal needed (exit 0 with it
+    down: nothing to remind); listed with its kind, never overdue, never carried."""
+    context = temporal_down()
+    refused = await run(context, capsys, *decision_argv(database_url, "--due", "2027-01-01"))
+    no_due = await run(context, capsys, *[a for a in add_argv(database_url) if a != "2026-12-20"
+                                          and a != "--due"])  # fmt: skip
+    code, out, err = await run(context, capsys, *decision_argv(database_url))
+    db = ["--database-url", database_url]
+    listed = json.loads((await run(context, capsys, "actions", "list", "--json", *db))[1])
+    overdue = json.loads(
+        (await run(context, capsys, "actions", "list", "--json", "--overdue", *db))[1]
+    )
+    table = (await run(context, capsys, "actions", "list", *db))[1]
+    store = ActionStore.from_url(database_url)
+    carried = store.carry("quarterly-strategy-review", "2026-Q4", "2027-Q1", actor="ana@cli")
+    store.close()
+    first = "quarterly-strategy-review-2026-Q4-1"
+    assert (2, "opsrhythm: --due: a decision has no due date (it is recorded as of today)\n") == (
+        refused[0],
+        refused[2],
+    )
+    assert (2, True) == (no_due[0], no_due[2].startswith("opsrhythm: --due: give the action's"))
+    assert (0, "") == (code, err)
+    assert out.startswith(f"{first}: decision recorded for Emma Larsen, ")
+    assert [(first, "decision", "open")] == [
+        (a["action_id"], a["kind"], a["state"]) for a in listed["actions"]
+    ]
+    assert ([], []) == (overdue["actions"], carried)
+    assert "decision" in table and "decided " in table

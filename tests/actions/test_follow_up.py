@@ -26,6 +26,7 @@ from opsrhythm.platform import resources
 from opsrhythm.platform.actions.follow_up import (
     ACTIONS_CHANGED_SIGNAL,
     ActionFollowUpInput,
+    PlanActionNoticesInput,
     follow_up_workflow_id,
 )
 from opsrhythm.platform.actions.models import (
@@ -305,3 +306,33 @@ def test_list_open_actions_gives_the_ritual_owners_open_ones(
         [a.action_id for a in found],
         ActivityEnvironment().run(actions.list_open_actions, other).actions,
     )
+
+
+def test_a_decision_is_listed_as_the_record_but_never_reminded(
+    example_config: OpsRhythmConfig, stores: tuple[ActionStore, SendLedger], tmp_path: Path
+) -> None:
+    """A decision (kind 'decision') comes with the kick-off's open actions, as the record, but
+    no notice is planned for it long after its date, and it keeps no follow-up running."""
+    store, ledger = stores
+    decision = store.add(
+        origin=ORIGIN,
+        ritual_id="monthly-kpi-report",
+        period="2026-10",
+        title="Pricing stays until Q2",
+        owner_email=EMMA,
+        owner_name="Emma Larsen",
+        due=date(2026, 11, 2),
+        actor="test",
+        kind="decision",
+    )
+    actions = ActionActivities(
+        example_config, lambda: store, lambda: ledger, resources.templates_dir(), tmp_path
+    )
+    asked = ListOpenActionsInput(ritual_id="monthly-kpi-report", owner_emails=[EMMA])
+    listed = ActivityEnvironment().run(actions.list_open_actions, asked).actions
+    plan = ActivityEnvironment().run(
+        actions.plan_action_notices,
+        PlanActionNoticesInput(origin=ORIGIN, now=datetime(2027, 1, 30, tzinfo=UTC)),
+    )
+    assert [(decision.action_id, "decision")] == [(a.action_id, a.kind) for a in listed]
+    assert ([], 0, None) == (plan.due, plan.open_actions, plan.next_at)

@@ -26,7 +26,9 @@ def _list(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ritual", metavar="ID", help="only this ritual's actions")
     parser.add_argument("--state", choices=STATES, help="only actions in this state")
     parser.add_argument(
-        "--overdue", action="store_true", help="only open actions due before today (UTC)"
+        "--overdue",
+        action="store_true",
+        help="only open actions (not decisions) due before today (UTC)",
     )
     _database(parser)
 
@@ -41,7 +43,14 @@ def _add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--owner", metavar="PERSON", required=True, help="a person's id or email from the config"
     )
-    parser.add_argument("--due", metavar="YYYY-MM-DD", required=True, help="its due date")
+    parser.add_argument(
+        "--due", metavar="YYYY-MM-DD", help="its due date (required, except for a --decision)"
+    )
+    parser.add_argument(
+        "--decision",
+        action="store_true",
+        help="record a decision taken, not work to do: no due date, never reminded or overdue",
+    )
     parser.add_argument("--title", metavar="TEXT", required=True, help="what is to be done")
     parser.add_argument(
         "--ritual", metavar="ID", help="its ritual, when --origin is not <ritual>-<period>"

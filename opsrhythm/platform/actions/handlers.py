@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from opsrhythm.platform.actions.models import ActionItem
 from opsrhythm.platform.actions.origins import owner_of, ritual_and_period
@@ -37,6 +38,7 @@ def list_actions(args: argparse.Namespace, context: CliContext) -> int:
             ritual_id=args.ritual,
             states=["open"] if args.overdue else ([args.state] if args.state else []),
             due_before=datetime.now(UTC).date() if args.overdue else None,
+            kinds=["action"] if args.overdue else [],
         )
     finally:
         store.close()
@@ -51,7 +53,13 @@ async def add(args: argparse.Namespace, context: CliContext) -> int:
     config = context.config(args)
     owner = owner_of(config, args.owner)
     ritual_id, period = ritual_and_period(config, args.origin, args.ritual, args.period)
-    due = _date("--due", args.due)
+    decision = bool(getattr(args, "decision", False))  # a kind's own command may not offer it
+    if decision and args.due is not None:
+        raise UsageError("--due: a decision has no due date (it is recorded as of today)")
+    if not decision and args.due is None:
+        raise UsageError("--due: give the action's due date (YYYY-MM-DD), or add --decision")
+    zone = ZoneInfo(config.organization.timezone)
+    due = datetime.now(zone).date() if decision else _date("--due", args.due)
     title = " ".join(args.title.split())
     if not title or len(title) > TITLE_LIMIT:
         raise UsageError(f"--title: give 1 to {TITLE_LIMIT} characters")
@@ -66,12 +74,16 @@ async def add(args: argparse.Namespace, context: CliContext) -> int:
             owner_name=owner.name,
             due=due,
             actor=context.identity,
+            kind="decision" if decision else "action",
         )
     finally:
         store.close()
-    problem = await _follow_up(context, [args.origin])
+    # A decision has nothing to remind anyone of: no follow-up, no Temporal needed.
+    problem = None if decision else await _follow_up(context, [args.origin])
     if args.json:
         print_json({"action": _json(action), "follow_up_error": problem})
+    elif decision:
+        print(f"{action.action_id}: decision recorded for {owner.name}, {due.isoformat()}")
     else:
         print(f"{action.action_id}: recorded for {owner.name}, due {due.isoformat()}")
     return _told(problem, [action.action_id], [args.origin])
@@ -222,13 +234,15 @@ def _table(found: Sequence[ActionItem]) -> None:
     from rich.table import Table
 
     table = Table(title=f"{len(found)} action(s)")
-    for column in ("id", "owner", "due", "state", "title", "note"):
+    for column in ("id", "kind", "owner", "due", "state", "title", "note"):
         table.add_column(column)
     for action in found:
+        decided = action.kind == "decision"
         table.add_row(
             action.action_id,
+            action.kind,
             action.owner_name or action.owner_email,
-            action.due.isoformat(),
+            f"decided {action.due.isoformat()}" if decided else action.due.isoformat(),
             action.state,
             action.title,
             action.note,

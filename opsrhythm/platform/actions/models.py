@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 from opsrhythm.platform.activity_ref import ActivityRef
 
 ActionState = Literal["open", "done", "dropped", "carried"]
+ActionKind = Literal["action", "decision"]
+"""A decision is a record, not work: never reminded, overdue or carried; 'open' while in force
+(dropped or done once superseded)."""
 
 
 class ActionItem(BaseModel):
@@ -20,8 +23,9 @@ class ActionItem(BaseModel):
     title: str
     owner_email: str
     owner_name: str = ""
-    due: date
+    due: date = Field(description="For a decision, the day it was recorded.")
     state: ActionState = "open"
+    kind: ActionKind = "action"
     carried_from: str | None = Field(
         default=None, description="The action this one continues, when carried to a new period."
     )

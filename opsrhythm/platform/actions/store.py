@@ -9,23 +9,21 @@ PostgreSQL; the schema is Alembic's (revision 0002).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
-from opsrhythm.platform.actions.models import ActionItem, ActionState, ActionUpdate
-from opsrhythm.platform.actions.tables import action_item, aware, declare_tables
+from opsrhythm.platform.actions.models import ActionItem, ActionKind, ActionState, ActionUpdate
+from opsrhythm.platform.actions.rows import ActionRefused, ActionRows, numbered
+from opsrhythm.platform.actions.tables import action_item, aware
 from opsrhythm.platform.db.startup import open_engine
 from opsrhythm.platform.runs import run_workflow_id
 
-T = TypeVar("T")
-_ID_ATTEMPTS = 5
-_CARRIED = ("title", "owner_email", "owner_name", "due")
-_NOTE_LIMIT = 2000
+__all__ = ["ActionRefused", "ActionStore", "HistoryEntry"]
+_CARRIED = ("title", "owner_email", "owner_name", "due", "kind")
 
 
 @dataclass(frozen=True)
@@ -36,17 +34,7 @@ class HistoryEntry:
     detail: str
 
 
-class ActionRefused(ValueError):
-    """A change the action's state or owner does not allow; the message says why."""
-
-
-class ActionStore:
-    def __init__(self, engine: sa.Engine) -> None:
-        """The store on ``engine``, whose schema Alembic keeps (``opsrhythm.platform.db``)."""
-        self.engine = engine
-        self.metadata = sa.MetaData()
-        self.actions, self.history = declare_tables(self.metadata)
-
+class ActionStore(ActionRows):
     @classmethod
     def from_url(cls, url: str) -> ActionStore:
         """The store on ``url``, its schema checked (or made) by ``startup.open_engine``."""
@@ -66,9 +54,11 @@ class ActionStore:
         owner_name: str,
         due: date,
         actor: str,
+        kind: ActionKind = "action",
     ) -> ActionItem:
-        """Record a new open action under the next free number of its origin."""
+        """Record a new open action (or decision) under the next free number of its origin."""
         fields = {
+            "kind": kind,
             "origin": origin,
             "ritual_id": ritual_id,
             "period": period,
@@ -81,10 +71,11 @@ class ActionStore:
         def insert() -> str:
             with self.engine.begin() as conn:
                 action_id = self._insert(conn, fields, carried_from=None)
-                self._record(conn, action_id, actor, "added", f"due {due.isoformat()}: {title}")
+                when = "decided" if kind == "decision" else "due"
+                self._record(conn, action_id, actor, "added", f"{when} {due.isoformat()}: {title}")
             return action_id
 
-        return self.get(_numbered(insert, origin))
+        return self.get(numbered(insert, origin))
 
     def get(self, action_id: str) -> ActionItem:
         """The action; ``KeyError`` if there is none by that id."""
@@ -105,6 +96,7 @@ class ActionStore:
         origin: str | None = None,
         states: Sequence[ActionState] = (),
         due_before: date | None = None,
+        kinds: Sequence[ActionKind] = (),
     ) -> list[ActionItem]:
         """Actions matching every filter given, by due date then id."""
         t = self.actions
@@ -121,6 +113,8 @@ class ActionStore:
             where.append(t.c.state.in_(list(states)))
         if due_before is not None:
             where.append(t.c.due < due_before)
+        if kinds:
+            where.append(t.c.kind.in_(list(kinds)))
         query = sa.select(t).where(*where).order_by(t.c.due, t.c.created_at, t.c.id)
         with self.engine.connect() as conn:
             return [action_item(row) for row in conn.execute(query)]
@@ -158,7 +152,8 @@ class ActionStore:
     def carry(
         self, ritual_id: str, from_period: str, to_period: str, *, actor: str
     ) -> list[tuple[ActionItem, ActionItem]]:
-        """Every open action of the ritual's ``from_period`` becomes a new open action of
+        """Every open action (not a decision: it stays the record of its period) of the
+        ritual's ``from_period`` becomes a new open action of
         ``to_period`` (same title, owner, due date and note; ``carried_from`` set) and is itself
         marked 'carried'. One transaction: all are carried or none. (old, new) pairs."""
         origin = run_workflow_id(ritual_id, to_period)
@@ -166,6 +161,7 @@ class ActionStore:
         query = (
             sa.select(t)
             .where(t.c.ritual_id == ritual_id, t.c.period == from_period, t.c.state == "open")
+            .where(t.c.kind == "action")
             .order_by(t.c.due, t.c.created_at, t.c.id)
         )
 
@@ -176,7 +172,7 @@ class ActionStore:
                 rows = conn.execute(query).all()
                 return [(row.id, self._carry_row(conn, row, moved, actor)) for row in rows]
 
-        pairs = _numbered(carry_all, origin)
+        pairs = numbered(carry_all, origin)
         return [(self.get(old), self.get(new)) for old, new in pairs]
 
     def carry_one(self, action_id: str, due: date, *, actor: str) -> tuple[ActionItem, ActionItem]:
@@ -186,10 +182,12 @@ class ActionStore:
         def carry_it() -> str:
             with self.engine.begin() as conn:
                 row = self._open_row(conn, action_id)
+                if row.kind == "decision":
+                    raise ActionRefused("a decision is a record: it is not carried")
                 return self._carry_row(conn, row, {"due": due}, actor)
 
         origin = self.get(action_id).origin
-        new_id = _numbered(carry_it, origin)
+        new_id = numbered(carry_it, origin)
         return self.get(action_id), self.get(new_id)
 
     def _carry_row(
@@ -208,72 +206,3 @@ class ActionStore:
             return [
                 HistoryEntry(aware(r.at), r.actor, r.event, r.detail) for r in conn.execute(query)
             ]
-
-    def _open_row(self, conn: sa.Connection, action_id: str) -> sa.Row[Any]:
-        t = self.actions
-        row = conn.execute(sa.select(t).where(t.c.id == action_id)).first()
-        if row is None:
-            raise KeyError(action_id)
-        if row.state != "open":
-            raise ActionRefused(f"already {row.state}")
-        return row
-
-    def _change(
-        self,
-        conn: sa.Connection,
-        row: sa.Row[Any],
-        state: ActionState,
-        note: str,
-        actor: str,
-        *,
-        keep_note: bool = False,
-    ) -> None:
-        note = note.strip()[:_NOTE_LIMIT]
-        values: dict[str, Any] = {"state": state, "updated_at": datetime.now(UTC)}
-        if note and not keep_note:
-            values["note"] = note
-        t = self.actions
-        # Only a row still open changes: two updates racing cannot both close it.
-        changed = conn.execute(
-            sa.update(t).where(t.c.id == row.id, t.c.state == "open").values(values)
-        )
-        if changed.rowcount != 1:
-            raise ActionRefused("changed by someone else meanwhile")
-        event = "noted" if state == "open" else state
-        self._record(conn, row.id, actor, event, note)
-
-    def _insert(
-        self,
-        conn: sa.Connection,
-        fields: dict[str, Any],
-        *,
-        carried_from: str | None,
-        note: str = "",
-    ) -> str:
-        t = self.actions
-        now = datetime.now(UTC)
-        row = fields | {"state": "open", "carried_from": carried_from, "note": note}
-        row |= {"created_at": now, "updated_at": now}
-        count = sa.select(sa.func.count()).where(t.c.origin == fields["origin"])
-        action_id = f"{fields['origin']}-{int(conn.execute(count).scalar_one()) + 1}"
-        conn.execute(sa.insert(t), row | {"id": action_id})
-        return action_id
-
-    def _record(
-        self, conn: sa.Connection, action_id: str, actor: str, event: str, detail: str
-    ) -> None:
-        conn.execute(
-            sa.insert(self.history),
-            {"action_id": action_id, "at": datetime.now(UTC), "actor": actor or "unknown"}
-            | {"event": event, "detail": detail},
-        )
-
-
-def _numbered(write: Callable[[], T], origin: str) -> T:
-    """Run ``write`` again when another writer took the number it gave a new action."""
-    for _ in range(_ID_ATTEMPTS):
-        try:
-            return write()
-        except IntegrityError:
-            continue
-    raise ActionRefused(f"could not number a new action of {origin}; try again")

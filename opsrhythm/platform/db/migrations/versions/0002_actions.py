@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("owner_name", sa.String(255), nullable=False),
         sa.Column("due", sa.Date(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False, server_default="action"),
         sa.Column("carried_from", sa.String(600)),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
