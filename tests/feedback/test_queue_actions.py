@@ -12,7 +12,7 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 import starter
-from opsrhythm.rituals.feedback.actions import ActionRefused, reopen, resolve
+from opsrhythm.rituals.feedback.actions import ActionRefused, assign, reopen, resolve
 from opsrhythm.rituals.feedback.handlers import NO_WATCHER
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
@@ -213,3 +213,19 @@ def test_history_of_an_unknown_item_is_one_line(
     cli_ledger: FeedbackLedger, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert (2, "opsrhythm: no feedback item 'fb-nope'") == run(capsys, "history", "fb-nope")[::2]
+
+
+def test_of_two_assignments_at_once_the_second_is_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second read the item before the first changed it: refused, nothing overwritten."""
+    setup = Setup(tmp_path)
+    item = submit(setup, "Refund the invoice", "a@acme.test")
+    stale = setup.ledger.get(item)
+    assign(setup.ledger, item, "cli", "kenji")
+    monkeypatch.setattr(setup.ledger, "get", lambda _: stale)
+    with pytest.raises(ActionRefused, match="changed meanwhile"):
+        assign(setup.ledger, item, "cli", "ana")
+    monkeypatch.undo()
+    stored = setup.ledger.get(item)
+    assert stored is not None and "kenji" == stored.assignee

@@ -89,7 +89,8 @@ def assign(ledger: FeedbackLedger, item_id: str, actor: str, assignee: str) -> s
     before = _original(ledger, item_id).assignee
     if before == assignee:
         raise ActionRefused(f"{item_id} is already assigned to {assignee}")
-    _change(ledger, item_id, actor, {"assignee": assignee}, "assigned", f"{before} -> {assignee}")
+    detail = f"{before} -> {assignee}"
+    _change(ledger, item_id, actor, ("assignee", before), {"assignee": assignee}, detail)
     return before
 
 
@@ -109,7 +110,8 @@ def set_priority(
     if item.status == OPEN:
         warn, due = deadlines(item.model_copy(update={"priority": priority})) or (None, None)
         values |= {"warn_at": warn, "due_at": due}
-    _change(ledger, item_id, actor, values, "priority", f"{item.priority} -> {priority}")
+    detail = f"{item.priority} -> {priority}"
+    _change(ledger, item_id, actor, ("priority", item.priority), values, detail)
     return item
 
 
@@ -140,11 +142,17 @@ def _change(
     ledger: FeedbackLedger,
     item_id: str,
     actor: str,
+    was: tuple[str, str],
     values: dict[str, object],
-    event: str,
     detail: str,
 ) -> None:
+    """Apply ``values`` only if the column ``was`` names still holds what was read: of two
+    people changing it at once, the second is told."""
     t = ledger.items
+    column, before = was
+    event = "assigned" if column == "assignee" else column
     with ledger.engine.begin() as conn:
-        conn.execute(sa.update(t).where(t.c.id == item_id).values(values))
+        guarded = sa.update(t).where(t.c.id == item_id, t.c[column] == before)
+        if not conn.execute(guarded.values(values)).rowcount:
+            raise ActionRefused(f"{item_id} was changed meanwhile; look again")
         ledger.record(conn, item_id, actor, event, detail)
