@@ -8,6 +8,7 @@ pair; two texts alike only in their common words can go unlinked (``merge`` link
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from opsrhythm.rituals.feedback.config import Dedupe
 
 COMMON = 200
-"""A word in more open items than this is not used to look for candidates."""
+"""A word in more open items than this is not used to look for candidates on its own."""
+FEW = 20
+"""Candidates found through common words are narrowed by the next word until this few."""
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     [
@@ -101,25 +104,39 @@ class DuplicateIndex:
         if not words:
             return None
         who = (customer or "").strip().lower()
-        best: tuple[float, str] | None = None
-        # Oldest first, so a tie links to the earliest original whatever the word order.
-        for item_id in sorted(self._candidates(words), key=self._order.__getitem__):
+        lowest = min(self.rules.same_customer, self.rules.any_customer)
+        best: tuple[float, int, str] | None = None
+        for item_id in self._candidates(words):
             theirs = self._tokens[item_id]
-            score = len(words & theirs) / len(words | theirs)
+            shared = len(words & theirs)
+            score = shared / (len(words) + len(theirs) - shared)
+            if score < lowest:
+                continue
             same = bool(who) and who == self._customer[item_id]
             needed = self.rules.same_customer if same else self.rules.any_customer
-            if score >= needed and (best is None or score > best[0]):
-                best = (score, item_id)
-        return None if best is None else best[1]
+            # A tie links to the earliest original, whatever the order of the candidates.
+            ranked = (score, -self._order[item_id], item_id)
+            if score >= needed and (best is None or ranked > best):
+                best = ranked
+        return None if best is None else best[2]
 
     def _candidates(self, words: frozenset[str]) -> set[str]:
-        # Words shared by a large part of the backlog would make each lookup scan it all; a
-        # near-duplicate shares at least half its words, so a rarer one usually finds it, and
-        # failing that it shares the two least common ones (a set intersection, not a scan).
+        # Words shared by a large part of the backlog would make each lookup scan it all. An
+        # original at the lowest threshold shares at least that share of the text's words, so it
+        # has one of the rarest len - ceil(share * len) + 1 of them (counting the rare ones
+        # alone may miss it). With no rare word, the originals sharing the least common words
+        # (narrowed while many) are compared: a set intersection, not a scan.
         known = sorted((len(self._postings[w]), w) for w in words if self._postings.get(w))
-        rare = [w for count, w in known if count <= COMMON]
+        lowest = min(self.rules.same_customer, self.rules.any_customer)
+        enough = len(words) - math.ceil(lowest * len(words)) + 1
+        rare = [w for count, w in known[:enough] if count <= COMMON]
         if rare:
             return set().union(*(self._postings[w] for w in rare))
         if len(known) < 2:
             return {item for _, word in known for item in self._postings[word]}
-        return self._postings[known[0][1]] & self._postings[known[1][1]]
+        found = self._postings[known[0][1]] & self._postings[known[1][1]]
+        for _, word in known[2:]:
+            if len(found) <= FEW:
+                break
+            found &= self._postings[word]
+        return found

@@ -41,12 +41,25 @@ class ImportSummary:
             setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
+Deadlines = dict[tuple[str, datetime], tuple[datetime, datetime] | None]
+"""(warn, due) by (priority, clock start): one import's rows mostly share both."""
+
+
 def build_item(
-    item_id: str, data: FeedbackInput, settings: FeedbackSettings, turn: int, now: datetime
+    item_id: str,
+    data: FeedbackInput,
+    settings: FeedbackSettings,
+    turn: int,
+    now: datetime,
+    deadlines: Deadlines | None = None,
 ) -> FeedbackItem:
     routing = route(data, settings, turn)
     start = sla_start(settings, data.created_at, now)
-    warn, due = sla_deadlines(settings, routing.priority, start) or (None, None)
+    known = {} if deadlines is None else deadlines
+    key = (routing.priority, start)
+    if key not in known:
+        known[key] = sla_deadlines(settings, routing.priority, start)
+    warn, due = known[key] or (None, None)
     return FeedbackItem(
         **data.model_dump(),
         id=item_id,
@@ -102,12 +115,13 @@ def _triage(
     turn = ledger.count_in_area(TRIAGE_AREA)
     index = originals.current(ledger)
     items: dict[str, FeedbackItem] = {}
+    deadlines: Deadlines = {}
     for row in good:
         if row.item_id in known or row.item_id in items:
             summary.duplicates += 1
             continue
         assert row.input is not None
-        item = build_item(row.item_id, row.input, settings, turn, now)
+        item = build_item(row.item_id, row.input, settings, turn, now, deadlines)
         turn += item.area == TRIAGE_AREA
         original = index.original_of(item.text, item.customer)
         if original is None:
