@@ -44,7 +44,7 @@ FALLBACK_PATCH = "owner-notice-fallback"
 
 
 class RitualPlan(Protocol):
-    """What a notice needs of any kind's plan (a KPI report's, a strategy review's)."""
+    """What a notice needs of any kind's plan."""
 
     @property
     def ritual_id(self) -> str: ...

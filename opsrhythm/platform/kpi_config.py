@@ -72,8 +72,8 @@ class Kpi(StrictModel):
     )
     quarter_aggregate: Literal["mean", "sum", "last"] = Field(
         default="mean",
-        description="How a quarter's value comes from its three months (the strategy review's "
-        "KPI context): mean reads like a month, against the monthly target; sum is a flow's "
+        description="How a quarter's value comes from its three months (for a ritual that "
+        "reports by quarter): mean reads like a month, against the monthly target; sum is a flow's "
         "total, against three times the target; last is a level where the quarter ended.",
     )
     target: float | None = None

@@ -133,7 +133,7 @@ class Quarter:
 
     @classmethod
     def reported_at(cls, moment: date | datetime) -> Quarter:
-        """The quarter a review run at ``moment`` covers: the last complete quarter."""
+        """The quarter a run at ``moment`` covers: the last complete quarter."""
         return cls.containing(moment).shift(-1)
 
     def shift(self, count: int) -> Quarter:

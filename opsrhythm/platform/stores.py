@@ -34,7 +34,7 @@ The activities that open a store retry from 2 s, doubling, or faster: the report
 emails (10 attempts allowed), the owner notices (5), the feedback import (1 s, 5). By attempt 6
 the waits between attempts add up to 2 + 4 + 8 + 16 + 32 = 62 s, and each attempt gives up
 connecting after ``db.schema.CONNECT_TIMEOUT_SECONDS`` (5 s): an activity whose database is
-down fails within 92 s, in one line naming the database. A KPI report whose ledger is down
+down fails within 92 s, in one line naming the database. A run whose send ledger is down
 fails within about 2.5 minutes: the send (at most 92 s), then the failure notice, whose own
 5 attempts end first (at most 55 s), before the notice goes to the outbox and the webhook.
 Activities whose policy has no attempt limit (the SLA watcher's sweep) mean to outlast an

@@ -3,6 +3,7 @@ and period type, then scheduled and run by the platform's code without a change 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -193,3 +194,20 @@ def test_old_schedules_without_a_kind_still_run_the_monthly_kpi_report() -> None
     """Schedules created before kinds existed carry only ritual_id and timezone."""
     old = ScheduledRunInput.model_validate({"ritual_id": "monthly-kpi-report", "timezone": "UTC"})
     assert (KPI_REPORT.workflow, KPI_REPORT.period.kind) == (old.workflow, old.period_kind)
+
+
+def test_the_platform_names_no_kind_in_its_code_or_words() -> None:
+    """What a kind needs of the platform comes through its registry entry: the platform's code
+    and docstrings say 'a kind', never which (example ids like monthly-kpi-report-2026-10
+    aside; a migration names the tables it makes)."""
+    kind_words = re.compile(
+        r"strategy[ _]review|retrospective|process[ _]retro|kpi[ _]report", re.I
+    )
+    named = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted((REPO / "opsrhythm" / "platform").rglob("*.py"))
+        if "migrations" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if kind_words.search(line)
+    ]
+    assert [] == named

@@ -16,7 +16,7 @@ ActionKind = Literal["action", "decision"]
 
 
 class ActionItem(BaseModel):
-    action_id: str = Field(description="Stable id, e.g. 'quarterly-strategy-review-2026-Q4-3'.")
+    action_id: str = Field(description="Stable id: its origin's workflow id and a number.")
     origin: str = Field(description="The workflow id of the run that recorded it.")
     ritual_id: str
     period: str

@@ -6,7 +6,7 @@ a refusal from the workflow's validator, a run that has already finished, an unk
 run no worker answers for. Every wait is bounded: with no worker, a decision fails within
 ``DECISION_WAIT`` and carries that as its ``not_after``, so a worker that comes back later
 refuses it instead of applying it behind the caller's back. ``bounded_update`` and
-``bounded_query`` do the same for another step's Updates and queries (the strategy review's).
+``bounded_query`` do the same for any kind's own Updates and queries.
 """
 
 from __future__ import annotations
