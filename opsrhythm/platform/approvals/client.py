@@ -12,7 +12,6 @@ refuses it instead of applying it behind the caller's back. ``bounded_update`` a
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -53,14 +52,6 @@ class ApprovalNotFound(Exception):
 
 class ApprovalUnavailable(Exception):
     """Temporal could not be reached, or no worker answered in time."""
-
-
-@dataclass(frozen=True)
-class OpenApprovals:
-    approvals: list[ApprovalStatus]
-    """Pending, soonest deadline first."""
-    unanswered: list[str]
-    """Running workflows that did not answer: whether they await anyone is unknown."""
 
 
 async def _closed_status(client: Client, workflow_id: str, run_id: str | None) -> str | None:
@@ -217,36 +208,3 @@ async def bounded_query(
             f"Temporal did not answer for {workflow_id}: {error.message}"
         ) from None
     return answer
-
-
-async def open_approvals(client: Client, approver: str | None = None) -> OpenApprovals:
-    """Pending approvals across every running workflow, optionally only those awaiting one
-    email; and the runs that could not be asked."""
-    try:
-        ids = [
-            execution.id async for execution in client.list_workflows("ExecutionStatus = 'Running'")
-        ]
-    except RPCError as error:
-        raise ApprovalUnavailable(f"cannot list workflows: {error.message}") from None
-
-    async def one(workflow_id: str) -> ApprovalStatus | str | None:
-        try:
-            return await approval_status(client, workflow_id)
-        except ApprovalNotFound:
-            return None  # not a ritual with an approval step
-        except ApprovalUnavailable:
-            return workflow_id
-
-    found = await asyncio.gather(*(one(workflow_id) for workflow_id in dict.fromkeys(ids)))
-    wanted = approver.strip().lower() if approver else None
-    pending = sorted(
-        (
-            status
-            for status in found
-            if isinstance(status, ApprovalStatus)
-            and status.state == "pending"
-            and (wanted is None or wanted in {p.email.lower() for p in status.pending})
-        ),
-        key=lambda status: (status.deadline is None, status.deadline, status.workflow_id),
-    )
-    return OpenApprovals(pending, [item for item in found if isinstance(item, str)])

@@ -20,7 +20,6 @@ from opsrhythm.platform.approvals.client import (
     ApprovalUnavailable,
     DecisionRefused,
     approval_status,
-    open_approvals,
     request_redraft,
     send_decision,
 )
@@ -31,6 +30,7 @@ from opsrhythm.platform.approvals.models import (
     DecisionKind,
     RedraftRequest,
 )
+from opsrhythm.platform.approvals.pending import open_approvals
 from opsrhythm.platform.approvals.views import approval_json, print_approval, print_pending
 from opsrhythm.platform.cli import CliContext
 from opsrhythm.platform.cli_errors import ServerError
