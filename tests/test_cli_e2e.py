@@ -50,6 +50,7 @@ def test_demo_writes_an_email_per_audience(
     out = capsys.readouterr().out
     assert "Workflow id: monthly-kpi-report-2026-10" in out
     assert "Temporal Web UI: http://127.0.0.1:" in out
+    assert "From another terminal, while the demo runs: export TEMPORAL_ADDRESS=" in out
     outbox = clean_environment / "outbox"
     audiences = {path.name.split("--")[1] for path in outbox.glob("*.eml")}
     assert AUDIENCES == audiences
@@ -119,6 +120,9 @@ def test_run_wait_reports_sendgrid_rejection(
         )
     out = capsys.readouterr().out
     assert 1 == code
+    # Another terminal can reach the embedded server: `review submit`, `approve`, a worker.
+    [export] = [line for line in out.splitlines() if "export TEMPORAL_ADDRESS=" in line]
+    assert export.startswith("From another terminal, while this runs: export TEMPORAL_ADDRESS=")
     assert (
         "opsrhythm: monthly-kpi-report-2026-10 failed: sending failed for leadership, "
         "growth-squad, retention-squad, sales, support, marketing: SendGrid refused the email "

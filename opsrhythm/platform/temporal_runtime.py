@@ -104,6 +104,12 @@ class EmbeddedServer:
     address: str
     ui_url: str
 
+    @property
+    def export_line(self) -> str:
+        """What another terminal runs to reach this server while it lives (``review submit``,
+        ``approve``, ``opsrhythm worker``...)."""
+        return f"export TEMPORAL_ADDRESS={self.address}"
+
 
 @asynccontextmanager
 async def embedded_server(
@@ -157,6 +163,7 @@ async def client_with_worker(
     async with embedded_server(identity=identity) as server, worker_factory(server.client, config):
         if announce:
             announce(f"No TEMPORAL_ADDRESS set: embedded server, Web UI at {server.ui_url}")
+            announce(f"From another terminal, while this runs: {server.export_line}")
         yield server.client
 
 

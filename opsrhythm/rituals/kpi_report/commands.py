@@ -46,6 +46,7 @@ async def demo(
         ledger = SendLedger.from_url(url)
         async with embedded_server() as server:
             print(f"Temporal Web UI: {server.ui_url}  (server {server.address})")
+            print(f"From another terminal, while the demo runs: {server.export_line}")
             transport = OutboxTransport(outbox, config.email)
             async with worker_factory(server.client, config, transport=transport, ledger=ledger):
                 code = await start_run(server.client, KPI_REPORT, ritual_id, str(period), wait=True)
