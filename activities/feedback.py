@@ -1,6 +1,7 @@
-"""Feedback import activities: count a file's rows, then triage a slice of them into the ledger.
+"""Feedback import activities: triage a part of a file (or, for older runs, a slice of a file
+the worker reads) into the ledger.
 
-A slice is routed and written in sub-batches, heartbeating the rows done; a retried attempt
+A part is routed and written in sub-batches, heartbeating the rows done; a retried attempt
 resumes after the last heartbeat, and the ledger's keyed writes make any overlap harmless.
 """
 
@@ -10,6 +11,7 @@ import dataclasses
 import functools
 import hashlib
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,10 +20,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from opsrhythm.rituals.feedback.config import FeedbackSettings
-from opsrhythm.rituals.feedback.intake import count_rows, read_file
+from opsrhythm.rituals.feedback.intake import ParsedRow, count_rows, read_content, read_file
 from opsrhythm.rituals.feedback.originals import OpenOriginals
 from opsrhythm.rituals.feedback.sla_clock import CalendarUnavailable
 from opsrhythm.rituals.feedback.triage import CHUNK, triage_chunk
+from opsrhythm.rituals.feedback.upload import part_content
 from opsrhythm.rituals.feedback.workflow_models import (
     PLAN_FEEDBACK_IMPORT,
     TRIAGE_FEEDBACK_CHUNK,
@@ -71,15 +74,10 @@ class FeedbackActivities:
         done = int(details[0]) if details else 0
         counts = ImportCounts.model_validate(details[1]) if len(details) > 1 else ImportCounts()
         try:
-            rows = read_file(
-                Path(input.path),
-                now=input.now,
-                start=input.start,
-                stop=input.stop,
-                columns=self._settings.columns,
-            )
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            raise ApplicationError(f"{input.path}: {error}", non_retryable=True) from None
+            rows = _rows_of(input, self._settings)
+        except (OSError, UnicodeDecodeError, ValueError, zlib.error) as error:
+            where = input.path or input.origin
+            raise ApplicationError(f"{where}: {error}", non_retryable=True) from None
         # One import's chunks share its dedupe index, brought up to date per sub-batch, instead
         # of each loading every open original. An attempt overlapping another (a retry while the
         # first still runs) loads its own rather than wait for one that may hang.
@@ -114,3 +112,21 @@ class FeedbackActivities:
         if self._originals is None or self._originals[0] != run_id:
             self._originals = (run_id, OpenOriginals(settings.dedupe))
         return self._originals[1]
+
+
+def _rows_of(input: TriageChunkInput, settings: FeedbackSettings) -> list[ParsedRow]:
+    """The chunk's rows: from the part it carries, or (older runs) from the worker's file."""
+    if input.data is None:
+        assert input.path is not None
+        return read_file(
+            Path(input.path),
+            now=input.now,
+            start=input.start,
+            stop=input.stop,
+            columns=settings.columns,
+        )
+    # Whole, whatever the CLI counted: a bare quote in a CSV cell can fool its count.
+    rows = read_content(
+        part_content(input.data), input.origin, now=input.now, columns=settings.columns
+    )
+    return [dataclasses.replace(row, line=row.line + input.line_offset) for row in rows]

@@ -1,8 +1,9 @@
 """``feedback import`` through Temporal: start ``FeedbackTriageWorkflow`` and follow its progress.
 
-The workflow id is the file's hash, so two imports of one file at once join the same run, and a
-later import of it runs again to find every row already stored. Afterwards the SLA watcher is
-started, or poked to look at the new items. With no server configured, an
+The file goes to the workflow as its content, in parts (``upload``), never as a path the worker
+may not see. The workflow id is the file's hash, so two imports of one file at once join the
+same run, and a later import of it runs again to find every row already stored. Afterwards the
+SLA watcher is started, or poked to look at the new items. With no server configured, an
 embedded one and an in-process worker are started, as ``run --wait`` does.
 """
 
@@ -26,9 +27,11 @@ from opsrhythm.platform.temporal_runtime import (
     failure_message,
 )
 from opsrhythm.rituals.feedback.sla_models import SLA_WATCH_ID, SlaWatchInput
+from opsrhythm.rituals.feedback.upload import split_parts
 from opsrhythm.rituals.feedback.workflow_models import (
     FeedbackImportInput,
     ImportCounts,
+    ImportPart,
     import_workflow_id,
 )
 
@@ -63,15 +66,19 @@ async def run_import(
 ) -> ImportCounts:
     from workflows.feedback_triage import FeedbackTriageWorkflow
 
-    sha, absolute = await asyncio.to_thread(_identity, path)
+    sha, parts = await asyncio.to_thread(_parts_of, path)
+    rows = sum(part.rows for part in parts)
     handle = await client.start_workflow(
         FeedbackTriageWorkflow.run,
-        FeedbackImportInput(path=absolute, origin=path.name),
+        FeedbackImportInput(origin=path.name, parts=len(parts), rows=rows),
         id=import_workflow_id(sha),
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+    for part in parts:
+        # Recorded by the server as soon as it answers: no worker needs to be up.
+        await handle.signal(FeedbackTriageWorkflow.add_part, part)
     result = asyncio.ensure_future(handle.result())
     while not result.done():
         await asyncio.wait([result], timeout=POLL_SECONDS)
@@ -88,7 +95,8 @@ async def run_import(
     try:
         counts = result.result()
     except WorkflowFailureError as failure:
-        raise ImportFailed(f"{handle.id} failed: {failure_message(failure)}") from None
+        cause = " ".join(failure_message(failure).split())  # a database error spans lines
+        raise ImportFailed(f"{path.name}: import {handle.id} failed: {cause}") from None
     if watch_sla:
         await start_sla_watch(client, task_queue=task_queue)
     return counts
@@ -131,5 +139,6 @@ async def wake_for_replies() -> str:
     return "The submitters are emailed after the reply window."
 
 
-def _identity(path: Path) -> tuple[str, str]:
-    return hashlib.sha256(path.read_bytes()).hexdigest(), str(path.absolute())
+def _parts_of(path: Path) -> tuple[str, list[ImportPart]]:
+    content = path.read_bytes()
+    return hashlib.sha256(content).hexdigest(), split_parts(content, path.name)

@@ -10,11 +10,24 @@ from opsrhythm.platform.activity_ref import ActivityRef
 
 
 class FeedbackImportInput(BaseModel):
-    path: str
-    """Absolute path of the CSV or JSON Lines file, readable by the worker."""
     origin: str
-    """The file's name, recorded with quarantined rows."""
+    """The file's name, recorded with quarantined rows; its suffix tells CSV from JSON Lines."""
+    parts: int = 0
+    """How many ``ImportPart``s the file arrives in, through the ``add_part`` signal."""
+    rows: int = 0
+    path: str | None = None
+    """Imports started before files travelled as parts: a path the worker reads."""
     chunk_size: int = 1000
+
+
+class ImportPart(BaseModel):
+    """Whole rows of the file (a CSV's with its header), zlib-compressed, in base64."""
+
+    index: int
+    data: str
+    line_offset: int
+    """Added to a row's line in the part to give its line in the file."""
+    rows: int
 
 
 class PlanImportInput(BaseModel):
@@ -27,10 +40,15 @@ class ImportPlan(BaseModel):
 
 
 class TriageChunkInput(BaseModel):
-    path: str
+    path: str | None = None
+    """Imports started before files travelled as parts: the file, rows [start, stop) of it."""
+    data: str | None = None
+    """An ``ImportPart``'s data: rows [start, stop) of the part."""
+    line_offset: int = 0
     origin: str
     start: int
     stop: int
+    """The end of a file's slice; a part is read whole (its rows as the CLI counted them)."""
     now: datetime
     """The workflow's time, so a retried chunk routes with the same SLA clock."""
 
