@@ -236,8 +236,9 @@ async def test_submit_and_close_drive_the_real_review(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On the real StrategyReviewWorkflow with the example's activities: Chloé's CLI update is
-    version 1, Grace may not send it for her, and the ritual's owner's `review close` builds
-    the pack with the others marked missing, and sign-off is asked."""
+    version 1, Grace may not send it for her, and the ritual's owner's `review close
+    --send-now` builds the pack with the others marked missing, sends the pre-read, and
+    sign-off is asked."""
     path, workflow_id = config
     for name in ("product_metrics.csv", "warehouse.sqlite"):
         shutil.copy(EXAMPLE_CONFIG.parent / name, path.parent / name)
@@ -270,7 +271,7 @@ async def test_submit_and_close_drive_the_real_review(
             )
             closed = await review_cli(
                 client, capsys, "review", "close", workflow_id, "--as", ANA_OWNER,
-                "--config", str(path),
+                "--config", str(path), "--send-now",
             )  # fmt: skip
             after = await stage(handle, "awaiting sign-off")
         finally:
