@@ -70,13 +70,16 @@ def test_action_review_one_email_per_owner_with_only_their_actions(
     example_config: OpsRhythmConfig, tmp_path: Path
 ) -> None:
     """Chloé sees her two actions with done/drop/carry commands, Grace her one; Emma, who owns
-    none, gets no email; nobody sees another owner's action."""
+    only a decision (a record, nothing to report), gets no email; nobody sees another's."""
+    decision = action("One release channel", EMMA, "process-retro-2026-W43-9").model_copy(
+        update={"kind": "decision"}
+    )
     emails = render(
         example_config,
         tmp_path,
         "action-review",
         recipients=[CHLOE, GRACE, EMMA],
-        open_actions=OPEN_ACTIONS,
+        open_actions=[*OPEN_ACTIONS, decision],
     )
     assert [CHLOE.email, GRACE.email] == [m.recipient.email for m in emails.messages]
     chloe, grace = (bodies(m.path) for m in emails.messages)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -59,7 +60,8 @@ def closed(item: ActionItem, state: str, on: date, **changes: object) -> ActionI
 
 def test_on_time_share_counts_each_action_once_against_its_first_due_date() -> None:
     """Done by the date (on time), done after it (late), dropped, open past due; one not yet
-    due is not counted; a carried action and its continuation count once, as late."""
+    due is not counted, nor a decision (a record, not work); a carried action and its
+    continuation count once, as late."""
     due = date(2026, 11, 20)
     first = action("Calendar", CHLOE, "r-W43-1", due)
     carried = closed(first, "carried", date(2026, 12, 1))
@@ -78,6 +80,10 @@ def test_on_time_share_counts_each_action_once_against_its_first_due_date() -> N
         action("Forgotten", EMMA, "r-W43-5", due),
         action("Not yet due", ANA, "r-W43-6", date(2026, 12, 31)),
     ]
+    decision = action("One release channel", ANA, "r-W43-7", due).model_copy(
+        update={"kind": "decision"}
+    )
+    actions.append(decision)
     share = on_time_share(actions, today=date(2026, 12, 6))
     assert OnTimeShare(counted=5, on_time=1, late=2, dropped=1, overdue=1) == share
     assert 20 == share.percent
@@ -106,9 +112,16 @@ def render(
 
 
 def add(
-    store: ActionStore, title: str, owner: str, origin: str, due: date, ritual: str = RITUAL
+    store: ActionStore,
+    title: str,
+    owner: str,
+    origin: str,
+    due: date,
+    ritual: str = RITUAL,
+    kind: Literal["action", "decision"] = "action",
 ) -> ActionItem:
     return store.add(
+        kind=kind,
         origin=origin,
         ritual_id=ritual,
         period=origin.removeprefix(f"{ritual}-"),
@@ -131,7 +144,9 @@ def test_the_summary_carries_themes_actions_outcomes_participation_and_on_time_s
     store.close_action(dropped.action_id, "dropped", actor=GRACE.email, note="nobody read it")
     add(store, "Release notes owner per team", GRACE.email, WORKFLOW, date(2026, 12, 18))
     add(store, "Another ritual's action", GRACE.email, "other-2026-W49", long_ago, "other")
-    reviewed = [done, dropped, silent]
+    decision = add(store, "Notes in one channel", ANA.email, earlier, long_ago, kind="decision")
+    add(store, "Release notes in #general", ANA.email, WORKFLOW, long_ago, kind="decision")
+    reviewed = [done, dropped, silent, decision]
 
     rendered = render(example_config, tmp_path, store, FakeRetroStore(THEMES), reviewed)
 
@@ -155,6 +170,10 @@ def test_the_summary_carries_themes_actions_outcomes_participation_and_on_time_s
     # The calendar was closed now (the store's clock), long after its due date: late.
     assert "0 of 3 (0%) were done by the date first agreed; 1 done late, 1 dropped," in text
     assert "Another ritual's action" not in text
+    assert (
+        "DECISIONS RECORDED\n  - Release notes in #general (ana@acme.example, 2025-01-20)" in text
+    )
+    assert "Notes in one channel" not in text
     for fragment in ("Release notes go out late", "(Chloé Dubois)", "3 of 4 participants"):
         assert fragment in email.html
     assert Path(rendered.location) == Path(rendered.path).parent

@@ -103,7 +103,9 @@ class RetroEmailRenderer:
         seen: set[str] = set()
         for person in input.recipients:
             key = person.email.strip().lower()
-            actions = owned_actions(input.open_actions, key)
+            # A decision is a record, not work: nothing to report done, dropped or carried.
+            work = [a for a in input.open_actions if a.kind == "action"]
+            actions = owned_actions(work, key)
             if key in seen or (input.kind == "action-review" and not actions):
                 continue
             seen.add(key)

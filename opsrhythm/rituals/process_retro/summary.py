@@ -80,6 +80,7 @@ class SummaryView:
     plan: RetroPlan
     themes: list[ThemeView]
     actions: list[ActionItem]
+    decisions: list[ActionItem]
     outcomes: list[OutcomeView]
     counts: RetroCounts
     on_time: OnTimeShare
@@ -107,9 +108,13 @@ def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "n/a"
 
 
-def decided_here(actions: Sequence[ActionItem], workflow_id: str) -> list[ActionItem]:
-    """The actions this retro decided: recorded under its id, not carried from an earlier one."""
-    return [a for a in actions if a.origin == workflow_id and a.carried_from is None]
+def decided_here(
+    actions: Sequence[ActionItem], workflow_id: str, kind: str = "action"
+) -> list[ActionItem]:
+    """The actions (or decisions) this retro recorded under its id, not carried into it."""
+    return [
+        a for a in actions if a.origin == workflow_id and a.carried_from is None and a.kind == kind
+    ]
 
 
 def outcomes(reviewed: Sequence[ActionItem], ritual: Sequence[ActionItem]) -> list[OutcomeView]:
@@ -117,7 +122,7 @@ def outcomes(reviewed: Sequence[ActionItem], ritual: Sequence[ActionItem]) -> li
     by_id = {a.action_id: a for a in ritual}
     continued = {a.carried_from: a for a in ritual if a.carried_from}
     views = []
-    for earlier in reviewed:
+    for earlier in (a for a in reviewed if a.kind == "action"):
         action = by_id.get(earlier.action_id, earlier)
         views.append(OutcomeView(action, _outcome(action, continued.get(action.action_id))))
     return views
@@ -137,12 +142,14 @@ def _outcome(action: ActionItem, continuation: ActionItem | None) -> str:
 
 
 def on_time_share(actions: Sequence[ActionItem], today: date) -> OnTimeShare:
-    """The share of ``actions`` (one ritual's) done by their first due date, as of ``today``.
+    """The share of ``actions`` (one ritual's; decisions left out) done by their first due
+    date, as of ``today``.
 
     A carried action missed its date, so it counts once, with its last continuation's outcome
     and its first due date. Done on time: closed as done on or before that date (UTC). An action
     still open counts once that date has passed; one not yet due does not count yet.
     """
+    actions = [a for a in actions if a.kind == "action"]
     by_id = {a.action_id: a for a in actions}
     continued = {a.carried_from: a for a in actions if a.carried_from}
     counted = on_time = late = dropped = overdue = 0
@@ -182,6 +189,7 @@ def summary_view(
         plan=plan,
         themes=ranked(themes),
         actions=decided_here(ritual_actions, workflow_id),
+        decisions=decided_here(ritual_actions, workflow_id, "decision"),
         outcomes=outcomes(reviewed, ritual_actions),
         counts=counts,
         on_time=on_time_share(ritual_actions, today),
