@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
+import httpx
 import pytest
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
 from temporalio import activity
 from temporalio.client import Client, ScheduleActionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
@@ -67,7 +67,7 @@ def checkin_routes(context: WebContext) -> list[Route]:
     return [Route("/checkins/{workflow_id}", page, methods=["GET"])]
 
 
-def test_web_serves_a_plugged_in_kinds_pages_by_its_web_routes() -> None:
+async def test_web_serves_a_plugged_in_kinds_pages_by_its_web_routes() -> None:
     """`opsrhythm web` takes a kind's pages from its ``web_routes``, given what the app has;
     web.py names no kind with pages (the review's and the retro's come through their entries)."""
     web_kinds = ("strategy_review", "process_retro")
@@ -75,8 +75,9 @@ def test_web_serves_a_plugged_in_kinds_pages_by_its_web_routes() -> None:
         cast(Client, None), LinkSigner("s" * 32), cast(UsedLinks, None),
         organization="Acme", kinds=[*RITUAL_KINDS, PROCESS_RETRO, CHECKIN],
     )  # fmt: skip
-    with TestClient(app) as browser:
-        answer = browser.get("/checkins/team-checkin-2026-W49")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://web") as browser:
+        answer = await browser.get("/checkins/team-checkin-2026-W49")
     paths = {getattr(route, "path", "") for route in app.routes}
     assert (200, "check-in for Acme") == (answer.status_code, answer.text)
     assert {"/reviews/{workflow_id}/items/{item_id}", "/retros/{workflow_id}"} <= paths
