@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from opsrhythm.rituals.feedback.config import FeedbackSettings
 from opsrhythm.rituals.feedback.intake import ParsedRow, count_rows, read_content, read_file
-from opsrhythm.rituals.feedback.originals import OpenOriginals
+from opsrhythm.rituals.feedback.ledger_view import LedgerView
 from opsrhythm.rituals.feedback.sla_clock import CalendarUnavailable
 from opsrhythm.rituals.feedback.triage import CHUNK, triage_chunk
 from opsrhythm.rituals.feedback.upload import part_content
@@ -46,7 +46,7 @@ class FeedbackActivities:
     ) -> None:
         self._settings = settings
         self._open_ledger = open_ledger
-        self._originals: tuple[str | None, OpenOriginals] | None = None
+        self._view: tuple[str | None, LedgerView] | None = None
         self._one_chunk_at_a_time = threading.Lock()
 
     @functools.cached_property
@@ -83,10 +83,10 @@ class FeedbackActivities:
         # first still runs) loads its own rather than wait for one that may hang.
         shared = self._one_chunk_at_a_time.acquire(blocking=False)
         try:
-            originals = (
-                self._originals_of(activity.info().workflow_run_id, self._settings)
+            view = (
+                self._view_of(activity.info().workflow_run_id, self._settings)
                 if shared
-                else OpenOriginals(self._settings.dedupe)
+                else LedgerView(self._settings.dedupe)
             )
             for begin in range(done, len(rows), SUB_BATCH):
                 batch = rows[begin : begin + SUB_BATCH]
@@ -97,7 +97,7 @@ class FeedbackActivities:
                         self._ledger,
                         origin=input.origin,
                         now=input.now,
-                        originals=originals,
+                        view=view,
                     )
                 except CalendarUnavailable as error:
                     raise ApplicationError(str(error), non_retryable=True) from None
@@ -108,10 +108,10 @@ class FeedbackActivities:
                 self._one_chunk_at_a_time.release()
         return counts
 
-    def _originals_of(self, run_id: str | None, settings: FeedbackSettings) -> OpenOriginals:
-        if self._originals is None or self._originals[0] != run_id:
-            self._originals = (run_id, OpenOriginals(settings.dedupe))
-        return self._originals[1]
+    def _view_of(self, run_id: str | None, settings: FeedbackSettings) -> LedgerView:
+        if self._view is None or self._view[0] != run_id:
+            self._view = (run_id, LedgerView(settings.dedupe))
+        return self._view[1]
 
 
 def _rows_of(input: TriageChunkInput, settings: FeedbackSettings) -> list[ParsedRow]:

@@ -19,8 +19,8 @@ from opsrhythm.rituals.feedback.actions import resolve
 from opsrhythm.rituals.feedback.config import FeedbackSettings
 from opsrhythm.rituals.feedback.intake import ParsedRow, parse_record
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
+from opsrhythm.rituals.feedback.ledger_view import LedgerView
 from opsrhythm.rituals.feedback.ledger_writes import insert_new
-from opsrhythm.rituals.feedback.originals import OpenOriginals
 from opsrhythm.rituals.feedback.triage import triage_all, triage_chunk
 from tests.databases import postgres_schema
 
@@ -84,13 +84,11 @@ def test_a_chunk_costs_the_same_few_queries_at_50_or_500_rows(
     ledger: FeedbackLedger, settings: FeedbackSettings, statements: list[str]
 ) -> None:
     """Existence, turn, originals and the writes are per chunk, never per row."""
-    originals = OpenOriginals(settings.dedupe)
-    triage_chunk(rows(50), settings, ledger, origin="t", now=NOW, originals=originals)
+    view = LedgerView(settings.dedupe)
+    triage_chunk(rows(50), settings, ledger, origin="t", now=NOW, view=view)
     small = len(statements)
     statements.clear()
-    summary = triage_chunk(
-        rows(500, first=50), settings, ledger, origin="t", now=NOW, originals=originals
-    )
+    summary = triage_chunk(rows(500, first=50), settings, ledger, origin="t", now=NOW, view=view)
     assert summary.imported + summary.linked > 0 and summary.linked > 100
     assert len(statements) <= small <= 20  # connection pings included
 
@@ -99,7 +97,7 @@ def test_near_duplicates_link_across_chunks_and_not_to_a_resolved_original(
     ledger: FeedbackLedger, settings: FeedbackSettings
 ) -> None:
     """The index kept between chunks sees the last chunk's originals and a resolution since."""
-    originals = OpenOriginals(settings.dedupe)
+    view = LedgerView(settings.dedupe)
     first = parse_record(
         {"text": "SAML SSO login for Globex", "submitter": "a@globex.test", "customer": "Globex"},
         line=2,
@@ -112,7 +110,7 @@ def test_near_duplicates_link_across_chunks_and_not_to_a_resolved_original(
         raw="b",
         now=NOW,
     )
-    triage_chunk([first, resolved], settings, ledger, origin="t", now=NOW, originals=originals)
+    triage_chunk([first, resolved], settings, ledger, origin="t", now=NOW, view=view)
     resolve(ledger, resolved.item_id, "pm@acme.test", "planned", "on the roadmap")
     again = [
         parse_record(
@@ -128,7 +126,7 @@ def test_near_duplicates_link_across_chunks_and_not_to_a_resolved_original(
             now=NOW,
         ),
     ]
-    triage_chunk(again, settings, ledger, origin="t", now=NOW, originals=originals)
+    triage_chunk(again, settings, ledger, origin="t", now=NOW, view=view)
     linked, fresh = (ledger.get(row.item_id) for row in again)
     assert linked is not None and fresh is not None
     assert (linked.duplicate_of, linked.status) == (first.item_id, "duplicate")

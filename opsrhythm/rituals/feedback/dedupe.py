@@ -19,6 +19,9 @@ COMMON = 200
 """A word in more open items than this is not used to look for candidates on its own."""
 FEW = 20
 """Candidates found through common words are narrowed by the next word until this few."""
+SCANNED = 2000
+"""A text whose least common word is in more open items than this is not looked up: each
+lookup stays bounded however large the backlog grows (``merge`` links such items by hand)."""
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     [
@@ -125,15 +128,18 @@ class DuplicateIndex:
         # original at the lowest threshold shares at least that share of the text's words, so it
         # has one of the rarest len - ceil(share * len) + 1 of them (counting the rare ones
         # alone may miss it). With no rare word, the originals sharing the least common words
-        # (narrowed while many) are compared: a set intersection, not a scan.
+        # (narrowed while many) are compared: a set intersection, not a scan, and none at all
+        # past SCANNED.
         known = sorted((len(self._postings[w]), w) for w in words if self._postings.get(w))
         lowest = min(self.rules.same_customer, self.rules.any_customer)
         enough = len(words) - math.ceil(lowest * len(words)) + 1
         rare = [w for count, w in known[:enough] if count <= COMMON]
         if rare:
             return set().union(*(self._postings[w] for w in rare))
+        if not known or known[0][0] > SCANNED:
+            return set()  # only words in most of the backlog: no lookup would stay cheap
         if len(known) < 2:
-            return {item for _, word in known for item in self._postings[word]}
+            return set(self._postings[known[0][1]])
         found = self._postings[known[0][1]] & self._postings[known[1][1]]
         for _, word in known[2:]:
             if len(found) <= FEW:

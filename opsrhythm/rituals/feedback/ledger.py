@@ -112,22 +112,8 @@ class FeedbackLedger:
         self.engine.dispose()
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
-        wanted = list(dict.fromkeys(ids))
-        found: set[str] = set()
         with self.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                # One array parameter: 500 separate ones cost more to send than to look up.
-                listed = sa.bindparam("ids", wanted, type_=postgresql.ARRAY(sa.String))
-                return set(
-                    conn.scalars(
-                        sa.select(self.items.c.id).where(self.items.c.id == sa.any_(listed))
-                    )
-                )
-            for start in range(0, len(wanted), _IN_CHUNK):
-                chunk = wanted[start : start + _IN_CHUNK]
-                query = sa.select(self.items.c.id).where(self.items.c.id.in_(chunk))
-                found.update(conn.scalars(query))
-        return found
+            return {row.id for row in self._by_ids(conn, (self.items.c.id,), list(set(ids)))}
 
     def add(self, items: Sequence[FeedbackItem], *, actor: str = "import") -> int:
         """Insert the items not stored yet, with their submitter and history; the count."""
@@ -145,17 +131,34 @@ class FeedbackLedger:
             latest = conn.scalar(sa.select(sa.func.max(self.history.c.seq))) or 0
             return latest, [(row.id, row.text, row.customer) for row in conn.execute(query)]
 
-    def changed_since(self, seq: int) -> list[sa.Row[Any]]:
-        """(seq, id, text, customer, duplicate_of, status) of items with history after ``seq``."""
+    def changed_since(self, seq: int) -> tuple[int, set[str], list[sa.Row[Any]]]:
+        """The latest history seq, the items first routed after ``seq``, and (id, text,
+        customer, duplicate_of, status, area) of every item with history after it."""
         t, h = self.items, self.history
-        query = (
-            sa.select(h.c.seq, t.c.id, t.c.text, t.c.customer, t.c.duplicate_of, t.c.status)
-            .join(t, t.c.id == h.c.item_id)
-            .where(h.c.seq > seq)
-            .order_by(h.c.seq)
-        )
+        columns = (t.c.id, t.c.text, t.c.customer, t.c.duplicate_of, t.c.status, t.c.area)
         with self.engine.connect() as conn:
-            return list(conn.execute(query))
+            # Two narrow look-ups by key: a join made PostgreSQL scan every item each time.
+            query = sa.select(h.c.seq, h.c.item_id, h.c.event).where(h.c.seq > seq)
+            events = list(conn.execute(query))
+            if not events:
+                return seq, set(), []
+            rows = self._by_ids(conn, columns, list(dict.fromkeys(e.item_id for e in events)))
+        routed = {e.item_id for e in events if e.event == "routed"}
+        return max(e.seq for e in events), routed, rows
+
+    def _by_ids(
+        self, conn: sa.Connection, columns: Sequence[sa.ColumnElement[Any]], ids: list[str]
+    ) -> list[sa.Row[Any]]:
+        t = self.items
+        if conn.dialect.name == "postgresql":
+            # One array parameter: hundreds of separate ones cost more to send than to look up.
+            listed = sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.String))
+            return list(conn.execute(sa.select(*columns).where(t.c.id == sa.any_(listed))))
+        found: list[sa.Row[Any]] = []
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            found.extend(conn.execute(sa.select(*columns).where(t.c.id.in_(chunk))))
+        return found
 
     def count_in_area(self, area: str) -> int:
         query = sa.select(sa.func.count()).where(self.items.c.area == area)

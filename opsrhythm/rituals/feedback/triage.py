@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from opsrhythm.rituals.feedback.config import FeedbackSettings
 from opsrhythm.rituals.feedback.intake import ParsedRow
+from opsrhythm.rituals.feedback.ledger_view import LedgerView
 from opsrhythm.rituals.feedback.models import FeedbackInput, FeedbackItem
-from opsrhythm.rituals.feedback.originals import OpenOriginals
 from opsrhythm.rituals.feedback.rules import TRIAGE_AREA, route
 from opsrhythm.rituals.feedback.sla_clock import sla_deadlines, sla_start
 
@@ -82,18 +82,18 @@ def triage_chunk(
     origin: str,
     now: datetime,
     actor: str = "import",
-    originals: OpenOriginals | None = None,
+    view: LedgerView | None = None,
 ) -> ImportSummary:
     """Quarantine the malformed rows, route and store the new ones, count the rest.
 
-    ``originals`` carries the dedupe index from one chunk to the next of an import; without
-    it the open originals are loaded for this chunk alone.
+    ``view`` carries the dedupe index and the triage turn from one chunk of an import to the
+    next; without it they are read for this chunk alone.
     """
-    originals = originals or OpenOriginals(settings.dedupe)
+    view = view or LedgerView(settings.dedupe)
     try:
-        return _triage(rows, settings, ledger, origin, now, actor, originals)
+        return _triage(rows, settings, ledger, origin, now, actor, view)
     except BaseException:
-        originals.forget()  # it may hold items of this chunk that were never stored
+        view.forget()  # it may hold items of this chunk that were never stored
         raise
 
 
@@ -104,7 +104,7 @@ def _triage(
     origin: str,
     now: datetime,
     actor: str,
-    originals: OpenOriginals,
+    view: LedgerView,
 ) -> ImportSummary:
     summary = ImportSummary()
     bad = [r for r in rows if r.input is None]
@@ -112,8 +112,8 @@ def _triage(
     summary.quarantined_new = ledger.quarantine_rows([r.quarantine_record(origin) for r in bad])
     good = [r for r in rows if r.input is not None]
     known = ledger.existing_ids(r.item_id for r in good)
-    turn = ledger.count_in_area(TRIAGE_AREA)
-    index = originals.current(ledger)
+    index = view.current(ledger)
+    turn = view.triage_turn
     items: dict[str, FeedbackItem] = {}
     deadlines: Deadlines = {}
     for row in good:
@@ -145,12 +145,10 @@ def triage_all(
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     total = ImportSummary()
-    originals = OpenOriginals(settings.dedupe)
+    view = LedgerView(settings.dedupe)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        total.add(
-            triage_chunk(chunk, settings, ledger, origin=origin, now=now, originals=originals)
-        )
+        total.add(triage_chunk(chunk, settings, ledger, origin=origin, now=now, view=view))
         if progress is not None:
             progress(len(chunk))
     return total
