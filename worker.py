@@ -105,6 +105,7 @@ def build_worker(
         email.send_email,
         email.send_failure_notice,
         email.send_needs_attention_notice,
+        email.send_undelivered_notice,
         fallback.notify_owner_fallback,
         approval.render_approval_emails,
         approval.render_approval_notice,

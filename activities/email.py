@@ -1,5 +1,5 @@
 """Email activities: send a rendered email to an audience, and notices to the owner (a failed
-run, a run that needs attention), each once per run.
+run, a run that needs attention, a run's emails that failed), each once per run.
 
 Every recipient goes through the send ledger (claim, send, mark sent) in steps of one provider
 request, each claimed just before its request, so a retried activity or a replayed workflow
@@ -35,12 +35,14 @@ from opsrhythm.platform.models import (
     SEND_EMAIL,
     SEND_FAILURE_NOTICE,
     SEND_NEEDS_ATTENTION_NOTICE,
+    SEND_UNDELIVERED_NOTICE,
     DeliveryResult,
     FailureNoticeInput,
     NeedsAttentionInput,
     Recipient,
     RenderedEmail,
     SendEmailInput,
+    UndeliveredNoticeInput,
     UnknownRecipient,
 )
 
@@ -92,6 +94,11 @@ class EmailActivities:
     def send_needs_attention_notice(self, input: NeedsAttentionInput) -> DeliveryResult:
         """Tell the owner which audiences hold unknown outcomes and how to settle them; once
         per run."""
+        return self._deliver(self._render_notice(input), [input.owner], notice_tags(input))
+
+    @activity.defn(name=SEND_UNDELIVERED_NOTICE.name)
+    def send_undelivered_notice(self, input: UndeliveredNoticeInput) -> DeliveryResult:
+        """Tell the owner which of a run's emails failed; once per run and label."""
         return self._deliver(self._render_notice(input), [input.owner], notice_tags(input))
 
     def _deliver(

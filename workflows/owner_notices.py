@@ -1,4 +1,5 @@
-"""Telling a report's owner that its run failed or waits for attention; deterministic only.
+"""Telling a report's owner that its run failed, waits for attention, or could not email some
+of its people while it goes on; deterministic only.
 
 Each notice is emailed once per run (workflow id and run id), so a re-run that fails again
 tells the owner again. When the email cannot go (SendGrid refusing the account, the ledger's
@@ -21,13 +22,16 @@ with workflow.unsafe.imports_passed_through():
         NOTIFY_OWNER_FALLBACK,
         SEND_FAILURE_NOTICE,
         SEND_NEEDS_ATTENTION_NOTICE,
+        SEND_UNDELIVERED_NOTICE,
         AudienceCount,
         DeliveryResult,
+        FailedRecipient,
         FailureNoticeInput,
         NeedsAttentionInput,
         OwnerFallbackInput,
         OwnerNotice,
         Recipient,
+        UndeliveredNoticeInput,
     )
     from opsrhythm.platform.runs import LIST_UNKNOWN_COMMAND, rerun_command, resolve_command
     from workflows.activity_options import SEND_HEARTBEAT
@@ -82,6 +86,18 @@ async def tell_needs_attention(
     await _tell(notice)
 
 
+async def tell_undelivered(plan: RitualPlan, label: str, failed: list[FailedRecipient]) -> None:
+    """Some of the run's ``label`` emails failed for good; the run goes on."""
+    workflow_id = workflow.info().workflow_id
+    notice = UndeliveredNoticeInput(
+        **_this_run(plan),
+        label=label,
+        failed=failed,
+        status_command=f"opsrhythm status {workflow_id}",
+    )
+    await _tell(notice)
+
+
 def _this_run(plan: RitualPlan) -> dict[str, Any]:
     """What every owner notice names: this run (its id and Temporal run id), and the owner."""
     info = workflow.info()
@@ -95,7 +111,7 @@ def _this_run(plan: RitualPlan) -> dict[str, Any]:
     ).model_dump()
 
 
-async def _tell(notice: FailureNoticeInput | NeedsAttentionInput) -> None:
+async def _tell(notice: FailureNoticeInput | NeedsAttentionInput | UndeliveredNoticeInput) -> None:
     options = {
         "start_to_close_timeout": timedelta(minutes=2),
         "heartbeat_timeout": SEND_HEARTBEAT,
@@ -104,6 +120,8 @@ async def _tell(notice: FailureNoticeInput | NeedsAttentionInput) -> None:
     try:
         if isinstance(notice, FailureNoticeInput):
             delivery = await SEND_FAILURE_NOTICE.execute(notice, **options)
+        elif isinstance(notice, UndeliveredNoticeInput):
+            delivery = await SEND_UNDELIVERED_NOTICE.execute(notice, **options)
         else:
             delivery = await SEND_NEEDS_ATTENTION_NOTICE.execute(notice, **options)
         if not delivery.unknown:

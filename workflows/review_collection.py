@@ -1,13 +1,15 @@
 """What the strategy review's Update handlers see and change: the owners' status updates.
 
 Every version of every item's update is kept; the latest counts. Updates are accepted until
-the pack is built, and again while a request for changes waits for the owner's redraft. The
-handlers check again before recording (validators do not run on replay) against
-``workflow.now()``, which replay gives back as it was. Deterministic code only.
+the pack is built (every update in, the owner's close, or the pre-read time), and again
+while a request for changes waits for the owner's redraft. The handlers check again before
+recording (validators do not run on replay) against ``workflow.now()``, which replay gives
+back as it was. Deterministic code only.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,6 +36,9 @@ class Collection:
         self.versions: dict[str, list[SubmittedStatus]] = {}
         self.close_requested = False
         self.pack_built = False
+        self.send_now = False
+        """The owner's word to send the pre-read as soon as the pack is built."""
+        self.pre_read_sent = False
         self._reopened = reopened
         """True while a request for changes waits for the owner: updates count for the next
         round's pack."""
@@ -100,8 +105,17 @@ class Collection:
             refused = "the review is not collecting updates yet"
         elif request.requested_by.strip().lower() != self.plan.owner.email.lower():
             refused = f"only the ritual's owner ({self.plan.owner.name}) may close collection"
-        elif self.pack_built or self.close_requested:
-            refused = "collection is already closed: the pack is built or being built"
+        elif self.pre_read_sent:
+            refused = "collection is closed and the pre-read has gone out"
+        elif not (self.pack_built or self.close_requested):
+            return
+        elif not request.send_now:
+            refused = (
+                "collection is already closed: the pack is built or being built "
+                "(--send-now sends the pre-read now)"
+            )
+        elif self.send_now:
+            refused = "the pre-read is already going out now"
         else:
             return
         raise ApplicationError(refused, type=SUBMISSION_REFUSED, non_retryable=True)
@@ -109,6 +123,14 @@ class Collection:
     def close(self, request: CloseCollection) -> None:
         self.validate_close(request)
         self.close_requested = True
+        self.send_now = self.send_now or request.send_now
+
+    async def pre_read_time(self, moment: datetime) -> None:
+        """Wait until ``moment`` (the plan's pre-read time) or the owner's ``--send-now``."""
+        remaining = (moment - workflow.now()).total_seconds()
+        if remaining > 0:
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self.send_now, timeout=remaining)
 
     async def all_in_by(self, moment: datetime) -> bool:
         """Wait until every item has an update or the owner closed collection, or ``moment``."""

@@ -1,9 +1,11 @@
 """The strategy review's emails to owners and managers: the kick-off, reminders before the due
-date and escalations after it, each rendered per recipient (their own links, never another
-owner's draft) and sent through ``send_email`` and its ledger.
+date, escalations after it and, after a request for changes, the owners' notice; each rendered
+per recipient (their own links, never another owner's draft) and sent through ``send_email``
+and its ledger.
 
 Keys hold the run id, as the approval step's do: a re-run of a failed review asks again. One
-email that cannot go is logged and counted in the result, never allowed to stop the others.
+email that cannot go never stops the others: it is counted in the result, kept in
+``undelivered`` (the status shows it) and the ritual's owner is told once per batch.
 Deterministic code only.
 """
 
@@ -41,9 +43,10 @@ with workflow.unsafe.imports_passed_through():
         SEND_RETRY,
         SEND_TIMEOUT,
     )
+    from workflows.owner_notices import tell_undelivered
     from workflows.review_collection import Collection
 
-EmailKind = Literal["kick-off", "reminder", "escalation"]
+EmailKind = Literal["kick-off", "reminder", "escalation", "changes-requested"]
 FollowUp = tuple[datetime, str, list[ReviewItemPlan]]
 
 
@@ -72,7 +75,7 @@ def follow_ups(plan: ReviewPlan) -> list[FollowUp]:
 
 
 async def follow_up_until(
-    plan: ReviewPlan, collection: Collection, until: datetime
+    plan: ReviewPlan, collection: Collection, until: datetime, undelivered: list[DeliveryResult]
 ) -> list[DeliveryResult]:
     """Remind and escalate on time, only about items still without an update, until every
     update is in, the owner closes collection, or ``until``."""
@@ -83,7 +86,7 @@ async def follow_up_until(
         waiting = {i.item_id for i in collection.pending()}
         missing = [item for item in items if item.item_id in waiting]
         kind: EmailKind = "escalation" if label == "escalation" else "reminder"
-        deliveries += await email_items(plan, kind, missing, label)
+        deliveries += await email_items(plan, kind, missing, label, undelivered)
     await collection.all_in_by(until)
     return deliveries
 
@@ -93,11 +96,30 @@ async def email_items(
     kind: EmailKind,
     items: list[ReviewItemPlan],
     label: str,
+    undelivered: list[DeliveryResult],
     open_actions: list[ActionItem] | None = None,
+    comment: str = "",
 ) -> list[DeliveryResult]:
-    """Render one email per owner (or manager) about ``items`` and send each."""
+    """Render one email per owner (or manager) about ``items`` and send each; failures go to
+    ``undelivered`` and the ritual's owner is told."""
     if not items:
         return []
+    deliveries = await _render_and_send(plan, kind, items, label, open_actions or [], comment)
+    failed = [d for d in deliveries if d.failed]
+    if failed:
+        undelivered += failed
+        await tell_undelivered(plan, label, [f for d in failed for f in d.failed])
+    return deliveries
+
+
+async def _render_and_send(
+    plan: ReviewPlan,
+    kind: EmailKind,
+    items: list[ReviewItemPlan],
+    label: str,
+    open_actions: list[ActionItem],
+    comment: str,
+) -> list[DeliveryResult]:
     info = workflow.info()
     request = ReviewEmailInput(
         workflow_id=info.workflow_id,
@@ -105,7 +127,8 @@ async def email_items(
         plan=plan,
         kind=kind,
         items=items,
-        open_actions=open_actions or [],
+        open_actions=open_actions,
+        comment=comment,
     )
     audience = "managers" if kind == "escalation" else "owners"
     try:

@@ -3,8 +3,10 @@ actions gathered, the pack rendered for round N and sent to the attendees; and w
 approvers sign off. Deterministic code only.
 
 A KPI source that fails leaves its KPIs marked with the reason, and an action store that
-cannot be reached leaves the actions out with a warning: the pack still goes on time. Only a
-pack that cannot be rendered fails the run.
+cannot be reached leaves the actions out with a warning: the pack still goes on time. The
+pre-read goes to each attendee on its own, so one bad address reaches nobody else, and a
+failure is reported, never raised: weeks of updates live in this run. Only a pack that cannot
+be rendered fails the run.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ with workflow.unsafe.imports_passed_through():
         SubmittedStatus,
     )
     from workflows.activity_options import RENDER_HEARTBEAT, RENDER_RETRY, RENDER_TIMEOUT
-    from workflows.report_sending import send_all
+    from workflows.owner_notices import tell_undelivered
+    from workflows.report_sending import send_one
 
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
 STORE_TIMEOUT = timedelta(seconds=30)
@@ -87,21 +90,41 @@ async def build_pack(
     return pack, actions
 
 
-async def send_pre_read(plan: ReviewPlan, pack: RenderedPack, round: int) -> list[DeliveryResult]:
-    """The pack to the attendees, once per run and round; a definite failure fails the run."""
-    return await send_all(
-        [
-            SendEmailInput(
-                workflow_id=workflow.info().workflow_id,
-                ritual_id=plan.ritual_id,
-                period=plan.period,
-                audience_id=PACK_AUDIENCE,
-                message_kind=f"pre-read-r{round}-{workflow.info().run_id}",
-                message_path=pack.pre_read_path,
-                recipients=plan.attendees,
+async def send_pre_read(
+    plan: ReviewPlan, pack: RenderedPack, round: int, undelivered: list[DeliveryResult]
+) -> DeliveryResult:
+    """The pack to each attendee, once per run and round; failures are in the result, kept in
+    ``undelivered``, and the ritual's owner is told."""
+    kind = f"pre-read-r{round}-{workflow.info().run_id}"
+    each = await asyncio.gather(
+        *(
+            send_one(
+                SendEmailInput(
+                    workflow_id=workflow.info().workflow_id,
+                    ritual_id=plan.ritual_id,
+                    period=plan.period,
+                    audience_id=PACK_AUDIENCE,
+                    message_kind=kind,
+                    message_path=pack.pre_read_path,
+                    recipients=[attendee],
+                )
             )
-        ]
+            for attendee in plan.attendees
+        )
     )
+    delivery = DeliveryResult(
+        audience_id=PACK_AUDIENCE,
+        message_kind=kind,
+        transport=next((d.transport for d in each if d.transport), None),
+        sent=[email for d in each for email in d.sent],
+        skipped=[skipped for d in each for skipped in d.skipped],
+        failed=[failed for d in each for failed in d.failed],
+        unknown=[unknown for d in each for unknown in d.unknown],
+    )
+    if delivery.failed:
+        undelivered.append(delivery)
+        await tell_undelivered(plan, f"pre-read-r{round}", delivery.failed)
+    return delivery
 
 
 def pack_draft(

@@ -1,6 +1,8 @@
-"""The quarterly strategy review: kick-off, collection (reminders, escalations), the pack and
-its pre-read, sign-off (a request for changes reopens updates and rebuilds the pack), then one
-summary per audience. Deterministic only; the steps live in ``workflows/review_*.py``."""
+"""The quarterly strategy review: kick-off, collection (reminders, escalations), the pack (built
+once every update is in, the owner closes, or at pre-read time) and its pre-read (at pre-read
+time, or at once on the owner's ``send_now``), sign-off (a request for changes tells the owners
+and reopens updates; the redraft rebuilds the pack), then one summary per audience.
+Deterministic only; the steps live in ``workflows/review_*.py``."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.approval import ApprovalSteps
     from workflows.owner_notices import tell_failure
     from workflows.report_sending import unknown_outcomes
+    from workflows.review_changes import with_owners_told
     from workflows.review_collection import Collection
     from workflows.review_mail import email_items, follow_up_until
     from workflows.review_pack import (
@@ -61,6 +64,7 @@ class StrategyReviewWorkflow(ApprovalSteps):
         self._steps = RunSteps(self.approval_gate)
         self._collection = Collection(lambda: self.approval_gate.awaiting_redraft)
         self._open_actions: list[ActionItem] = []
+        self._undelivered: list[DeliveryResult] = []
         self._publishing = Publishing(self._steps)
 
     @workflow.signal(name=OUTCOMES_SETTLED_SIGNAL)
@@ -120,6 +124,7 @@ class StrategyReviewWorkflow(ApprovalSteps):
             approval=gate.status(workflow.info().workflow_id) if gate.plan else None,
             items=plan.items if plan else [],
             open_actions=self._open_actions,
+            undelivered=self._undelivered,
         )
 
     @workflow.run
@@ -161,38 +166,45 @@ class StrategyReviewWorkflow(ApprovalSteps):
         return period
 
     async def _review(self, plan: ReviewPlan) -> StrategyReviewResult:
+        undelivered = self._undelivered
         self._open_actions = await open_actions(plan)
-        deliveries = await email_items(plan, "kick-off", plan.items, "kick-off", self._open_actions)
+        deliveries = await email_items(
+            plan, "kick-off", plan.items, "kick-off", undelivered, self._open_actions
+        )
         self._enter("collecting")
-        deliveries += await follow_up_until(plan, self._collection, plan.pre_read_at)
+        deliveries += await follow_up_until(plan, self._collection, plan.pre_read_at, undelivered)
 
         self._collection.pack_built = True
         self._enter("building pack")
         pack, self._open_actions = await build_pack(plan, self._collection.latest(), 1)
-        deliveries += await send_pre_read(plan, pack, 1)
+        self._enter("pack built")
+        await self._collection.pre_read_time(plan.pre_read_at)
+        self._collection.pre_read_sent = True
+        deliveries.append(await send_pre_read(plan, pack, 1, undelivered))
         self._enter("pre-read sent")
         if plan.approval is None:
             return await self._publish(plan, pack, deliveries, None)
 
         async def redraft() -> ApprovalDraft:
-            nonlocal pack, deliveries
+            nonlocal pack
             round = self.approval_gate.round.number + 1
             self._enter("building pack")
             latest = self._collection.latest()
             pack, self._open_actions = await build_pack(plan, latest, round)
-            deliveries += await send_pre_read(plan, pack, round)
+            deliveries.append(await send_pre_read(plan, pack, round, undelivered))
             self._stage = "awaiting sign-off"
             self._steps.enter(AWAITING_APPROVAL)
             return pack_draft(plan, pack, latest)
 
         self._stage = "awaiting sign-off"
         with self._steps.awaiting_approval():
-            approval = await self.approval_gate.run(
+            sign_off = self.approval_gate.run(
                 plan.approval,
                 pack_context(plan),
                 pack_draft(plan, pack, self._collection.latest()),
                 redraft,
             )
+            approval = await with_owners_told(self.approval_gate, plan, undelivered, sign_off)
         if approval.outcome == "approved":
             return await self._publish(plan, pack, deliveries, approval)
         self._enter("rejected")

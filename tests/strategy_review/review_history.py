@@ -40,13 +40,16 @@ class Quarter:
     before_grace: ReviewStatus
     late: SubmittedStatus
     resubmitted: SubmittedStatus
+    built: ReviewStatus
+    pre_reads_when_built: int
     result: StrategyReviewResult
     history: WorkflowHistory
 
 
 async def full_quarter(env: WorkflowEnvironment, workflow_id: str | None = None) -> Quarter:
-    """Chloé (with an action update) and Emma on time; Grace reminded, escalated to Dev, late;
-    Dev asks for changes, Chloé resubmits, Ana redrafts; Ben approves."""
+    """Chloé (with an action update) and Emma on time; Grace reminded, escalated to Dev, late
+    (the pack is built at once, the pre-read waits for its time); Dev asks for changes, Chloé
+    resubmits, Ana redrafts; Ben approves."""
     fakes = ReviewFakes(sign_off())
     async with running_review(env.client, fakes, workflow_id=workflow_id) as handle:
         await stage(handle, "collecting")
@@ -56,6 +59,9 @@ async def full_quarter(env: WorkflowEnvironment, workflow_id: str | None = None)
         await env.sleep(timedelta(days=5, hours=12))
         before_grace = await stage(handle, "collecting")
         late = await submit(handle, "reduce-churn", GRACE, "red")
+        built = await stage(handle, "pack built")
+        pre_reads_when_built = len([s for s in fakes.sent if s.audience_id == "attendees"])
+        await env.sleep(timedelta(hours=12))
         await stage(handle, "awaiting sign-off")
         await handle.execute_update(
             StrategyReviewWorkflow.decide,
@@ -74,4 +80,14 @@ async def full_quarter(env: WorkflowEnvironment, workflow_id: str | None = None)
         )
         result = await handle.result()
         history = await handle.fetch_history()
-    return Quarter(fakes, handle.id, before_grace, late, resubmitted, result, history)
+    return Quarter(
+        fakes,
+        handle.id,
+        before_grace,
+        late,
+        resubmitted,
+        built,
+        pre_reads_when_built,
+        result,
+        history,
+    )

@@ -3,6 +3,8 @@ fake activities under the contract's names. Ana owns the review; Chloé, Emma an
 
 from __future__ import annotations
 
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from opsrhythm.platform.approvals.models import ApprovalDecision
@@ -15,6 +17,7 @@ from tests.strategy_review.workflow_fakes import (
     DEV,
     EMMA,
     GRACE,
+    Handle,
     ReviewFakes,
     running_review,
     sign_off,
@@ -23,10 +26,13 @@ from tests.strategy_review.workflow_fakes import (
 )
 from workflows.strategy_review import StrategyReviewWorkflow
 
+EVERYONE = (("grow-revenue", CHLOE), ("insights-everywhere", EMMA), ("reduce-churn", GRACE))
+
 
 async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
     """Kick-off to all three owners; Chloé and Emma on time; Grace reminded twice, her manager
-    Dev told after the due date, her late update counted; the pack; Dev asks for changes,
+    Dev told after the due date, her late update counted; the pack built at once, its pre-read
+    sent only at the pre-read time; Dev asks for changes and every owner is told his comment,
     Chloé resubmits, Ana redrafts, round 2's pack has the new update; Ben approves; one summary
     to each of three audiences."""
     quarter = await full_quarter(time_skipping_env)
@@ -49,6 +55,14 @@ async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
     assert [[DEV.email]] == [[r.email for r in s.recipients] for s in escalations]
     assert (["reduce-churn"], ["reduce-churn"]) == (before_grace.late, before_grace.pending)
     assert (True, 1, 2) == (late.late, late.version, resubmitted.version)
+    assert ("pack built", 0) == (quarter.built.stage, quarter.pre_reads_when_built)
+    [changes] = [e for e in fakes.review_emails if e.kind == "changes-requested"]
+    assert (all_items, f"{DEV.email}: Revenue is amber now") == (
+        [i.item_id for i in changes.items],
+        changes.comment,
+    )
+    told = [s for s in fakes.sent if s.message_kind.startswith("changes-r1-")]
+    assert [CHLOE.email, EMMA.email, GRACE.email] == sorted(s.recipients[0].email for s in told)
 
     first, second = fakes.packs
     assert (1, 2) == (first.round, second.round)
@@ -56,7 +70,7 @@ async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
     assert ["amber", "green", "red"] == [s.submission.rag for s in second.submissions]
     assert [CHLOE.email] == [a.owner_email for a in fakes.applied[:1]]
     pre_reads = [s for s in fakes.sent if s.audience_id == "attendees"]
-    assert ["pre-read-r1", "pre-read-r2"] == [s.message_kind[:11] for s in pre_reads]
+    assert ["pre-read-r1"] * 3 + ["pre-read-r2"] * 3 == [s.message_kind[:11] for s in pre_reads]
 
     assert ("published", ["leadership", "sales", "support"]) == (result.stage, fakes.summaries())
     assert result.approval is not None
@@ -65,11 +79,12 @@ async def test_a_full_quarter(time_skipping_env: WorkflowEnvironment) -> None:
     assert [] == result.missing
 
 
-async def test_every_owner_in_builds_the_pack_at_once(
+async def test_every_owner_in_builds_the_pack_at_once_and_sends_it_at_pre_read_time(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
-    """No sign-off configured: the last update builds the pack, the pre-read goes to the
-    attendees, the summaries go out; no reminder or escalation is ever sent."""
+    """No sign-off configured: the last update builds the pack, the pre-read goes to each
+    attendee at the plan's pre-read time (6 days after kick-off), the summaries go out; no
+    reminder or escalation is ever sent."""
     fakes = ReviewFakes()
     async with running_review(time_skipping_env.client, fakes) as handle:
         await stage(handle, "collecting")
@@ -82,8 +97,46 @@ async def test_every_owner_in_builds_the_pack_at_once(
         result = await handle.result()
     assert ([], []) == (fakes.emailed("reminder"), fakes.emailed("escalation"))
     assert ("published", None, 1) == (result.stage, result.approval, len(fakes.packs))
-    [pre_read] = [s for s in fakes.sent if s.audience_id == "attendees"]
-    assert [ANA.email, BEN.email, DEV.email] == [r.email for r in pre_read.recipients]
+    pre_reads = [s for s in fakes.sent if s.audience_id == "attendees"]
+    assert [[ANA.email], [BEN.email], [DEV.email]] == sorted(
+        [r.email for r in s.recipients] for s in pre_reads
+    )
+    assert [6 * 24.0] * 3 == fakes.pre_reads_after_kick_off()
+
+
+async def test_the_owners_close_with_send_now_sends_the_pre_read_at_once(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Everyone is in, so the pack is built and waits for its pre-read time; a plain close is
+    refused (collection is closed), a close with send_now sends the pre-read at once, at
+    kick-off time; a second one is refused."""
+    fakes = ReviewFakes(sign_off())
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        for item_id, owner in EVERYONE:
+            await submit(handle, item_id, owner)
+        await stage(handle, "pack built")
+        with pytest.raises(WorkflowUpdateFailedError) as plain:
+            await close(handle)
+        await close(handle, send_now=True)
+        await stage(handle, "awaiting sign-off")
+        with pytest.raises(WorkflowUpdateFailedError) as again:
+            await close(handle, send_now=True)
+        await handle.execute_update(
+            StrategyReviewWorkflow.decide, ApprovalDecision(approver=BEN.email, decision="approve")
+        )
+        result = await handle.result()
+    assert "--send-now" in str(plain.value.cause)
+    assert "the pre-read has gone out" in str(again.value.cause)
+    assert "published" == result.stage
+    assert [0.0] * 3 == fakes.pre_reads_after_kick_off()
+
+
+async def close(handle: Handle, send_now: bool = False) -> None:
+    await handle.execute_update(
+        StrategyReviewWorkflow.close_collection,
+        CloseCollection(requested_by=ANA.email, send_now=send_now),
+    )
 
 
 async def test_missing_updates_are_marked_missing_at_pre_read_time(
@@ -109,7 +162,8 @@ async def test_a_rejected_review_publishes_nothing(time_skipping_env: WorkflowEn
     async with running_review(time_skipping_env.client, fakes) as handle:
         await stage(handle, "collecting")
         await handle.execute_update(
-            StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=ANA.email)
+            StrategyReviewWorkflow.close_collection,
+            CloseCollection(requested_by=ANA.email, send_now=True),
         )
         await stage(handle, "awaiting sign-off")
         await handle.execute_update(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -58,9 +58,10 @@ async def test_the_example_review_end_to_end(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Every owner gets a kick-off (Chloé's with her open action), submits; the pack goes to
-    the attendees; two approvers sign off; the four audiences get their summaries, sales
-    without Chloé's risk; Chloé's action update is applied; no email holds the secret."""
+    """Every owner gets a kick-off (Chloé's with her open action), submits; the pack is built
+    at once and goes to the attendees at the pre-read time; two approvers sign off; the four
+    audiences get their summaries, sales without Chloé's risk; Chloé's action update is
+    applied; no email holds the secret."""
     url = sqlite_url(tmp_path / "opsrhythm.db")
     monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", url)
     monkeypatch.setenv("OPSRHYTHM_SECRET", SECRET)
@@ -108,6 +109,10 @@ async def test_the_example_review_end_to_end(
                     action_updates=done if item_id == "grow-revenue" else [],
                 ),
             )
+        built = await stage(handle, "pack built")
+        assert built.pre_read_at is not None
+        now = await time_skipping_env.get_current_time()
+        await time_skipping_env.sleep(built.pre_read_at - now + timedelta(minutes=1))
         for approver in ("chloe.dubois@acme.example", "dev.patel@acme.example"):
             await _decide_when_asked(handle, approver)
         result = await handle.result()
@@ -128,7 +133,7 @@ async def test_the_example_review_end_to_end(
 
 
 async def _decide_when_asked(handle: Handle, approver: str) -> None:
-    """Approve once the review waits for sign-off (the updates built the pack at once)."""
+    """Approve once the review waits for sign-off (the pre-read went at its time)."""
     await stage(handle, "awaiting sign-off")
     await handle.execute_update(
         StrategyReviewWorkflow.decide,

@@ -15,7 +15,9 @@ from opsrhythm.rituals.strategy_review.commands import print_result
 from opsrhythm.rituals.strategy_review.models import CloseCollection, StrategyReviewResult
 from tests.strategy_review.workflow_fakes import (
     ANA,
+    BEN,
     CHLOE,
+    DEV,
     EMMA,
     Handle,
     ReviewFakes,
@@ -29,16 +31,25 @@ from workflows.strategy_review import StrategyReviewWorkflow
 async def test_one_owners_kick_off_failing_never_stops_the_others(
     time_skipping_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Emma's address is refused: Chloé and Grace get their kick-off, the review goes on to
-    publish, and the result (and ``run --wait``'s print, exit 1) names Emma's failure."""
+    """Emma's address is refused: Chloé and Grace get their kick-off, Ana is told at once (the
+    status lists it too), the review goes on to publish, and the result (and ``run --wait``'s
+    print, exit 1) names Emma's failure."""
     fakes = ReviewFakes(failing_emails=frozenset({EMMA.email}))
     async with running_review(time_skipping_env.client, fakes) as handle:
-        await stage(handle, "collecting")
+        collecting = await stage(handle, "collecting")
         await submit(handle, "grow-revenue", CHLOE)
         await handle.execute_update(
-            StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=ANA.email)
+            StrategyReviewWorkflow.close_collection,
+            CloseCollection(requested_by=ANA.email, send_now=True),
         )
         result = await handle.result()
+    [notice] = fakes.undelivered_notices
+    assert ("kick-off", [EMMA.email], ANA.email) == (
+        notice.label,
+        [f.email for f in notice.failed],
+        notice.owner.email,
+    )
+    assert [[EMMA.email]] == [[f.email for f in d.failed] for d in collecting.undelivered]
     kick_offs = [s.recipients[0].email for s in fakes.sent if s.message_kind.startswith("kick-")]
     assert ["chloe@acme.example", "grace@acme.example"] == sorted(kick_offs)
     failed = [(d.audience_id, f.email) for d in result.deliveries for f in d.failed]
@@ -46,6 +57,30 @@ async def test_one_owners_kick_off_failing_never_stops_the_others(
     assert 1 == print_result(result.model_dump(mode="json"))
     out = capsys.readouterr().out
     assert f"not sent to {EMMA.email}: HTTP 400: does not contain a valid address" in out
+
+
+async def test_one_attendees_bad_address_leaves_the_pre_read_to_the_others(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Dev's address is refused: Ana and Ben get the pre-read, Ana is told about Dev's, and
+    the review publishes instead of failing (its updates live only in this run)."""
+    fakes = ReviewFakes(failing_emails=frozenset({DEV.email}))
+    async with running_review(time_skipping_env.client, fakes) as handle:
+        await stage(handle, "collecting")
+        await submit(handle, "grow-revenue", CHLOE)
+        await handle.execute_update(
+            StrategyReviewWorkflow.close_collection,
+            CloseCollection(requested_by=ANA.email, send_now=True),
+        )
+        result = await handle.result()
+        status = await handle.query(StrategyReviewWorkflow.review_status)
+    pre_read = [s.recipients[0].email for s in fakes.sent if s.audience_id == "attendees"]
+    assert ([ANA.email, BEN.email], "published") == (sorted(pre_read), result.stage)
+    [notice] = fakes.undelivered_notices
+    assert ("pre-read-r1", [DEV.email]) == (notice.label, [f.email for f in notice.failed])
+    assert [("attendees", DEV.email)] == [
+        (d.audience_id, f.email) for d in status.undelivered for f in d.failed
+    ]
 
 
 async def test_the_actions_store_down_leaves_actions_out_not_the_review(
@@ -58,7 +93,8 @@ async def test_the_actions_store_down_leaves_actions_out_not_the_review(
         await stage(handle, "collecting")
         await submit(handle, "grow-revenue", CHLOE)
         await handle.execute_update(
-            StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=ANA.email)
+            StrategyReviewWorkflow.close_collection,
+            CloseCollection(requested_by=ANA.email, send_now=True),
         )
         result = await handle.result()
     [kick_off] = [e for e in fakes.review_emails if e.kind == "kick-off"]
@@ -79,7 +115,8 @@ async def test_a_pack_that_cannot_be_rendered_fails_the_run_and_tells_the_owner(
     async with running_review(time_skipping_env.client, fakes) as handle:
         await stage(handle, "collecting")
         await handle.execute_update(
-            StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=ANA.email)
+            StrategyReviewWorkflow.close_collection,
+            CloseCollection(requested_by=ANA.email, send_now=True),
         )
         with pytest.raises(WorkflowFailureError):
             await handle.result()
@@ -100,7 +137,8 @@ async def test_a_summary_in_doubt_waits_to_be_settled(
     async with running_review(time_skipping_env.client, fakes) as handle:
         await stage(handle, "collecting")
         await handle.execute_update(
-            StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=ANA.email)
+            StrategyReviewWorkflow.close_collection,
+            CloseCollection(requested_by=ANA.email, send_now=True),
         )
         pending = await pending_result(handle)
         waiting = await handle.query(StrategyReviewWorkflow.review_status)

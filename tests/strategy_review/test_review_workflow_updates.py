@@ -41,9 +41,10 @@ async def refused(update: Awaitable[Any]) -> str:
     return cause.message
 
 
-def close(handle: Handle, who: str) -> Awaitable[Any]:
+def close(handle: Handle, who: str, send_now: bool = False) -> Awaitable[Any]:
     return handle.execute_update(
-        StrategyReviewWorkflow.close_collection, CloseCollection(requested_by=who)
+        StrategyReviewWorkflow.close_collection,
+        CloseCollection(requested_by=who, send_now=send_now),
     )
 
 
@@ -69,7 +70,7 @@ async def test_submissions_refused_for_unknown_items_and_someone_elses(
             submit(handle, "grow-revenue", CHLOE, not_after=datetime(2020, 1, 1, tzinfo=UTC))
         )
         status = await handle.query(StrategyReviewWorkflow.review_status)
-        await close(handle, ANA.email)
+        await close(handle, ANA.email, send_now=True)
         await stage(handle, "awaiting sign-off")
         await approve_and_finish(handle)
     assert (
@@ -83,17 +84,22 @@ async def test_submissions_refused_for_unknown_items_and_someone_elses(
 async def test_updates_after_the_pack_are_refused_until_changes_are_requested(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
-    """Once the pack is built an update is refused; the owner closing again is refused too."""
+    """Once the pack is built an update is refused; the owner closing again is refused too
+    (with send_now too, once the pre-read has gone)."""
     fakes = ReviewFakes(sign_off())
     async with running_review(time_skipping_env.client, fakes) as handle:
         await stage(handle, "collecting")
         await close(handle, ANA.email)
-        await stage(handle, "awaiting sign-off")
+        await stage(handle, "pack built")
         after_pack = await refused(submit(handle, "grow-revenue", CHLOE))
         closed_again = await refused(close(handle, ANA.email))
+        await close(handle, ANA.email, send_now=True)
+        await stage(handle, "awaiting sign-off")
+        after_pre_read = await refused(close(handle, ANA.email, send_now=True))
         await approve_and_finish(handle)
     assert after_pack.startswith("the pack is built: updates are closed")
     assert closed_again.startswith("collection is already closed")
+    assert "collection is closed and the pre-read has gone out" == after_pre_read
 
 
 async def test_only_the_ritual_owner_closes_collection(
@@ -132,6 +138,8 @@ async def test_status_says_who_submitted_who_is_late_and_what_is_pending(
         platform = await handle.query(StrategyReviewWorkflow.status)
         await submit(handle, "insights-everywhere", EMMA)
         await submit(handle, "reduce-churn", GRACE)
+        await stage(handle, "pack built")
+        await close(handle, ANA.email, send_now=True)
         await stage(handle, "awaiting sign-off")
         signing = await handle.query(StrategyReviewWorkflow.review_status)
         await approve_and_finish(handle)
@@ -156,7 +164,7 @@ async def test_the_step_search_attribute_follows_the_review(
     async with running_review(dev_server_env.client, fakes, searchable=True) as handle:
         await stage(handle, "collecting")
         collecting = await step_of(handle)
-        await close(handle, ANA.email)
+        await close(handle, ANA.email, send_now=True)
         await stage(handle, "awaiting sign-off")
         awaiting = await step_of(handle)
         await approve_and_finish(handle)

@@ -39,6 +39,7 @@ from opsrhythm.platform.models import (
     Recipient,
     RitualRunInput,
     SendEmailInput,
+    UndeliveredNoticeInput,
     UnknownRecipient,
 )
 from opsrhythm.rituals.strategy_review.models import (
@@ -157,9 +158,12 @@ class ReviewFakes:
         """Audiences whose first summary send ends with its outcome unknown."""
         self.failure_notices: list[FailureNoticeInput] = []
         self.attention_notices: list[NeedsAttentionInput] = []
+        self.undelivered_notices: list[UndeliveredNoticeInput] = []
         self.review_emails: list[ReviewEmailInput] = []
         self.packs: list[RenderPackInput] = []
         self.sent: list[SendEmailInput] = []
+        self.sent_at: list[datetime] = []
+        """When each of ``sent`` was scheduled, in the server's (skipped) time."""
         self.applied: list[ApplyActionUpdatesInput] = []
         self.approval_emails: list[ApprovalEmailInput] = []
         self.actions = [
@@ -240,6 +244,7 @@ class ReviewFakes:
                     "HTTP 400: does not contain a valid address", non_retryable=True
                 )
             self.sent.append(input)
+            self.sent_at.append(activity.info().scheduled_time)
             if input.message_kind == "summary" and input.audience_id in self.unknown_once:
                 self.unknown_once.remove(input.audience_id)
                 return DeliveryResult(
@@ -285,8 +290,16 @@ class ReviewFakes:
                 audience_id="owner", message_kind="attention", sent=[input.owner.email]
             )
 
+        @activity.defn(name="send_undelivered_notice")
+        async def send_undelivered_notice(input: UndeliveredNoticeInput) -> DeliveryResult:
+            self.undelivered_notices.append(input)
+            return DeliveryResult(
+                audience_id="owner", message_kind="undelivered", sent=[input.owner.email]
+            )
+
         return [
             send_failure_notice,
+            send_undelivered_notice,
             send_needs_attention_notice,
             plan_strategy_review,
             list_open_actions,
@@ -306,6 +319,13 @@ class ReviewFakes:
     def emailed(self, kind: str) -> list[list[str]]:
         """The items of each review email of ``kind``, in order."""
         return [[i.item_id for i in e.items] for e in self.review_emails if e.kind == kind]
+
+    def pre_reads_after_kick_off(self) -> list[float]:
+        """Hours from the first kick-off email to each attendee's pre-read (server time)."""
+        sent = list(zip(self.sent, self.sent_at, strict=True))
+        kick_off = min(at for s, at in sent if s.message_kind.startswith("kick-off"))
+        hour = timedelta(hours=1)
+        return [round((at - kick_off) / hour, 1) for s, at in sent if s.audience_id == "attendees"]
 
     def summaries(self) -> list[str]:
         return sorted(s.audience_id for s in self.sent if s.message_kind == "summary")

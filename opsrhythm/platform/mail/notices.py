@@ -11,16 +11,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from opsrhythm.platform.mail.contract import MessageTags, ledger_custom_args
-from opsrhythm.platform.models import FailureNoticeInput, NeedsAttentionInput, RenderedEmail
+from opsrhythm.platform.models import (
+    FailureNoticeInput,
+    NeedsAttentionInput,
+    RenderedEmail,
+    UndeliveredNoticeInput,
+)
 from opsrhythm.platform.periods import parse_period
 from opsrhythm.platform.rendering import render_failure_notice, render_template
 
 OWNER_AUDIENCE = "owner"
-OwnerNoticeInput = FailureNoticeInput | NeedsAttentionInput
+OwnerNoticeInput = FailureNoticeInput | NeedsAttentionInput | UndeliveredNoticeInput
 
 
 def message_kind(notice: OwnerNoticeInput) -> str:
-    """The ledger key's message part; notices recorded before run ids had none."""
+    """The ledger key's message part; notices recorded before run ids had none. Undelivered
+    notices are once per run and label: a failed kick-off and a failed reminder both tell."""
+    if notice.kind == "undelivered":
+        return f"undelivered-{notice.label}-{notice.run_id}"
     base = "failure-notice" if notice.kind == "failure" else "needs-attention"
     return f"{base}-{notice.run_id}" if notice.run_id else base
 
@@ -41,7 +49,25 @@ def notice_tags(notice: OwnerNoticeInput) -> MessageTags:
 def render_notice(notice: OwnerNoticeInput, templates_dir: Path) -> RenderedEmail:
     if notice.kind == "failure":
         return render_failure_notice(notice, templates_dir)
+    if notice.kind == "undelivered":
+        return render_undelivered_notice(notice, templates_dir)
     return render_needs_attention_notice(notice, templates_dir)
+
+
+def render_undelivered_notice(notice: UndeliveredNoticeInput, templates_dir: Path) -> RenderedEmail:
+    """The email telling the owner who was not emailed, and why; the run goes on."""
+    period_label = parse_period(notice.period).label
+    context = {
+        "notice": notice,
+        "period_label": period_label,
+        "organization": "OpsRhythm",
+        "ritual_name": notice.ritual_name,
+    }
+    return RenderedEmail(
+        subject=f"Not delivered: {notice.ritual_name} for {period_label} ({notice.label})",
+        html=render_template(templates_dir, "undelivered_notice/email.html", context),
+        text=render_template(templates_dir, "undelivered_notice/email.txt", context),
+    )
 
 
 def render_needs_attention_notice(
@@ -71,6 +97,13 @@ def webhook_text(notice: OwnerNoticeInput, email_error: str) -> str:
         lines = [
             f"OpsRhythm: {notice.ritual_name} for {period_label} failed: {notice.error}",
             f"Once the cause is fixed, re-run: {notice.rerun_command}",
+        ]
+    elif notice.kind == "undelivered":
+        failed = "; ".join(f"{f.email}: {f.error}" for f in notice.failed)
+        lines = [
+            f"OpsRhythm: {notice.ritual_name} for {period_label}: {notice.label} not delivered "
+            f"to {len(notice.failed)} recipient(s) ({failed}); the run goes on",
+            f"Follow it: {notice.status_command}",
         ]
     else:
         counts = ", ".join(f"{a.audience_id}: {a.count}" for a in notice.unknown)

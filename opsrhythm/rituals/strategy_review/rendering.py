@@ -1,4 +1,5 @@
-"""Renders the review's kick-off, reminder and escalation emails and stores them.
+"""Renders the review's kick-off, reminder, escalation and changes-requested emails and stores
+them.
 
 One email per owner (kick-off, reminder) or per manager (escalation), holding only that
 person's items and open actions, the due date in their own timezone, the CLI command and,
@@ -37,6 +38,7 @@ SUBJECTS = {
     "kick-off": "{ritual} {quarter}: your status update, due {due}",
     "reminder": "Reminder: {ritual} {quarter} status update due {due}",
     "escalation": "Late: {ritual} {quarter} status updates from your team",
+    "changes-requested": "Changes requested: {ritual} {quarter}, updates are open again",
 }
 
 
@@ -133,6 +135,7 @@ class ReviewEmailRenderer:
             "organization": plan.organization,
             "ritual_name": plan.ritual_name,
             "workflow_id": input.workflow_id,
+            "comment": input.comment,
         }
         folder = safe_name(plan.templates, "template folder")
         return RenderedEmail(
