@@ -12,6 +12,7 @@ from opsrhythm.platform.kpi_config import CsvSource, SqlSource
 from opsrhythm.platform.models import Recipient
 from opsrhythm.platform.periods import Month
 from opsrhythm.rituals.kpi_report.config import KpiReportRitual
+from opsrhythm.rituals.kpi_report.kpi_plans import kpi_plan
 from opsrhythm.rituals.kpi_report.models import (
     GATHER_SOURCE,
     PLAN_REPORT,
@@ -19,7 +20,6 @@ from opsrhythm.rituals.kpi_report.models import (
     SOURCE_UNAVAILABLE,
     AudiencePlan,
     GatherSourceInput,
-    KpiPlan,
     PlanReportInput,
     ReportPlan,
     SourcePlan,
@@ -71,18 +71,11 @@ class KpiDataActivities:
             period=input.period,
             owner=recipient(ritual.owner),
             kpis=[
-                KpiPlan(
-                    kpi_id=k.id,
-                    name=k.name,
-                    unit=k.unit,
-                    format=k.format,
-                    direction=k.direction,
-                    target=k.target,
-                    tolerance=ritual.tolerance if k.tolerance is None else k.tolerance,
-                    notable_change=(
-                        ritual.notable_change if k.notable_change is None else k.notable_change
-                    ),
-                    owner=recipient(k.owner),
+                kpi_plan(
+                    k,
+                    recipient(k.owner),
+                    tolerance=ritual.tolerance,
+                    notable_change=ritual.notable_change,
                 )
                 for k in kpis
             ],

@@ -11,6 +11,7 @@ from opsrhythm.platform.config import PlatformConfig, RitualBase
 from opsrhythm.platform.config_types import Slug
 from opsrhythm.platform.ritual_kind import PeriodicKind
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
+from opsrhythm.rituals.kpi_report.kpi_plans import DEFAULT_NOTABLE_CHANGE, DEFAULT_TOLERANCE
 
 
 class KpiReportRitual(RitualBase):
@@ -20,8 +21,8 @@ class KpiReportRitual(RitualBase):
     kpis: list[Slug] | None = Field(
         default=None, description="KPIs in this ritual; all KPIs if omitted."
     )
-    tolerance: float = Field(default=0.05, ge=0, le=1)
-    notable_change: float = Field(default=0.10, gt=0)
+    tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0, le=1)
+    notable_change: float = Field(default=DEFAULT_NOTABLE_CHANGE, gt=0)
 
     def reference_problems(self, config: PlatformConfig) -> Iterator[tuple[str, str]]:
         known = {k.id for k in config.kpis}

@@ -15,7 +15,8 @@ from opsrhythm.platform.approvals.plan import approval_plan
 from opsrhythm.platform.config import PlatformConfig
 from opsrhythm.platform.models import Recipient
 from opsrhythm.platform.schedules.config import parse_duration
-from opsrhythm.rituals.kpi_report.models import KpiPlan, SourcePlan
+from opsrhythm.rituals.kpi_report.kpi_plans import kpi_plan
+from opsrhythm.rituals.kpi_report.models import SourcePlan
 from opsrhythm.rituals.strategy_review.config import ReviewItem, StrategyReviewRitual
 from opsrhythm.rituals.strategy_review.models import (
     ReviewAudiencePlan,
@@ -90,20 +91,7 @@ def review_plan(
             )
             for audience in (config.audience(a) for a in ritual.audiences)
         ],
-        kpis=[
-            KpiPlan(
-                kpi_id=k.id,
-                name=k.name,
-                unit=k.unit,
-                format=k.format,
-                direction=k.direction,
-                target=k.target,
-                tolerance=0.05 if k.tolerance is None else k.tolerance,
-                notable_change=0.10 if k.notable_change is None else k.notable_change,
-                owner=recipient(k.owner),
-            )
-            for k in kpis
-        ],
+        kpis=[kpi_plan(k, recipient(k.owner)) for k in kpis],
         sources=[
             SourcePlan(source_id=s, kpi_ids=[k.id for k in kpis if k.source == s])
             for s in dict.fromkeys(k.source for k in kpis)
