@@ -24,7 +24,7 @@ pytestmark = pytest.mark.dev_server
 SECRET_DRAFT = "Chloé's private draft narrative"
 REVIEW_KEYS = {
     "workflow_id", "ritual_id", "period", "stage", "due_at", "pre_read_at", "meeting_at",
-    "submitted", "late", "pending", "approval",
+    "submitted", "late", "pending", "undelivered", "approval",
 }  # fmt: skip
 """The documented fields (README, Machine-readable output): scripts rely on them."""
 SUBMITTED_KEYS = {

@@ -7,12 +7,15 @@ reported, the pack says what.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from opsrhythm.platform.approvals.views import approval_json, print_approval
 from opsrhythm.platform.terminal import utc_iso
 from opsrhythm.rituals.strategy_review.models import ReviewStatus, SubmittedStatus
+
+RUN_ID_SUFFIX = re.compile(r"-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def latest_submissions(status: ReviewStatus) -> list[SubmittedStatus]:
@@ -58,7 +61,18 @@ def review_lines(status: ReviewStatus) -> list[str]:
         lines.append(f"  late: {_waiting(status.late, owners)}")
     if status.pending:
         lines.append(f"  pending: {_waiting(status.pending, owners)}")
+    for failed in undelivered(status):
+        lines.append(f"  not delivered: {failed['emails']} to {failed['email']}: {failed['error']}")
     return lines
+
+
+def undelivered(status: ReviewStatus) -> list[dict[str, str]]:
+    """Each email that could not be sent (the owner was told): which, to whom, why."""
+    return [
+        {"emails": RUN_ID_SUFFIX.sub("", d.message_kind), "email": f.email, "error": f.error}
+        for d in status.undelivered
+        for f in d.failed
+    ]
 
 
 def print_review(status: ReviewStatus) -> None:
@@ -93,5 +107,6 @@ def review_json(status: ReviewStatus) -> dict[str, Any]:
         ],
         "late": status.late,
         "pending": status.pending,
+        "undelivered": undelivered(status),
         "approval": approval_json(status.approval) if status.approval else None,
     }
