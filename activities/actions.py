@@ -120,6 +120,9 @@ class ActionActivities:
             settled = self._sends.statuses(keys).values()
             if sum(status != "failed" for status in settled) < len(keys):
                 plan.due.append(notice)
+        if plan.due:
+            plan.ritual_name = self._ritual_name(plan.due[0].ritual_id)
+            plan.ritual_owner = self._ritual_owner(plan.due[0].ritual_id)
         return plan
 
     @activity.defn(name=RENDER_ACTION_NOTICE.name)
@@ -165,13 +168,17 @@ class ActionActivities:
 
     def _recipients(self, action: ActionItem, *, overdue: bool) -> list[Recipient]:
         owner = Recipient(name=action.owner_name or action.owner_email, email=action.owner_email)
-        ritual = next((r for r in self._config.rituals if r.id == action.ritual_id), None)
-        if not overdue or ritual is None:
+        lead = self._ritual_owner(action.ritual_id) if overdue else None
+        if lead is None or lead.email.lower() == owner.email.lower():
             return [owner]
+        return [owner, lead]
+
+    def _ritual_owner(self, ritual_id: str) -> Recipient | None:
+        ritual = next((r for r in self._config.rituals if r.id == ritual_id), None)
+        if ritual is None:
+            return None
         lead = self._config.person(ritual.owner)
-        if lead.email.lower() == owner.email.lower():
-            return [owner]
-        return [owner, Recipient(name=lead.name, email=lead.email)]
+        return Recipient(name=lead.name, email=lead.email)
 
     def _ritual_name(self, ritual_id: str) -> str:
         ritual = next((r for r in self._config.rituals if r.id == ritual_id), None)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
@@ -41,11 +42,17 @@ from opsrhythm.platform.ledger import SendLedger
 from opsrhythm.platform.mail.contract import MailTransport, MessageTags
 from opsrhythm.platform.mail.notices import render_notice
 from opsrhythm.platform.mail.outbox import OutboxTransport
-from opsrhythm.platform.models import Recipient, RenderedEmail
+from opsrhythm.platform.models import (
+    SEND_UNDELIVERED_NOTICE,
+    DeliveryResult,
+    Recipient,
+    RenderedEmail,
+    UndeliveredNoticeInput,
+)
 from opsrhythm.platform.stores import DatabaseOutages
 from tests.databases import sqlite_url
 from tests.reliability.test_needs_attention import body_text, read_outbox
-from workflows.action_follow_up import ActionFollowUpWorkflow
+from workflows.action_follow_up import MAX_NOTICE_TRIES, ActionFollowUpWorkflow
 
 ORIGIN = "monthly-kpi-report-2026-10"
 EMMA, ANA = "emma.larsen@acme.example", "ana.silva@acme.example"
@@ -87,6 +94,7 @@ async def follow_up_worker(
     outbox: Path,
     open_store: Callable[[], ActionStore] | None = None,
     transport: MailTransport | None = None,
+    told: list[UndeliveredNoticeInput] | None = None,
 ) -> AsyncIterator[str]:
     store, ledger = stores
     templates = resources.templates_dir()
@@ -99,12 +107,23 @@ async def follow_up_worker(
         config.email,
         functools.partial(render_notice, templates_dir=templates),
     )
+
+    @activity.defn(name=SEND_UNDELIVERED_NOTICE.name)
+    def tell_owner(notice: UndeliveredNoticeInput) -> DeliveryResult:
+        (told if told is not None else []).append(notice)
+        return email.send_undelivered_notice(notice)
+
     task_queue = str(uuid.uuid4())
     async with Worker(
         env.client,
         task_queue=task_queue,
         workflows=[ActionFollowUpWorkflow],
-        activities=[actions.plan_action_notices, actions.render_action_notice, email.send_email],
+        activities=[
+            actions.plan_action_notices,
+            actions.render_action_notice,
+            email.send_email,
+            tell_owner,
+        ],
         interceptors=[DatabaseOutages()],
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=4),
     ):
@@ -198,19 +217,23 @@ class RefusesFirst:
         self._outbox.send(message, recipients, tags)
 
 
-async def test_a_refused_notice_is_sent_at_the_next_check(
+async def test_a_notice_refused_for_good_is_given_up_and_the_owner_told_once(
     time_skipping_env: WorkflowEnvironment,
     example_config: OpsRhythmConfig,
     stores: tuple[ActionStore, SendLedger],
     tmp_path: Path,
 ) -> None:
-    """The 3-day reminder fails: the others still go, and it goes within the hour after."""
+    """The 3-day reminder is refused for good (400): it is not tried again, the others still
+    go, and the ritual's owner (Ana) is told once, naming the notice, the recipient and why."""
     env, outbox = time_skipping_env, tmp_path / "outbox"
     origin = f"{ORIGIN}-{uuid.uuid4().hex[:8]}"
-    add_action(stores[0], origin, (await env.get_current_time()).date() + timedelta(days=5))
+    action_id = add_action(
+        stores[0], origin, (await env.get_current_time()).date() + timedelta(days=5)
+    )
     transport = RefusesFirst(OutboxTransport(outbox, example_config.email))
+    told: list[UndeliveredNoticeInput] = []
     async with follow_up_worker(
-        env, example_config, stores, outbox, transport=transport
+        env, example_config, stores, outbox, transport=transport, told=told
     ) as task_queue:
         sent = await env.client.execute_workflow(
             ActionFollowUpWorkflow.run,
@@ -218,12 +241,19 @@ async def test_a_refused_notice_is_sent_at_the_next_check(
             id=follow_up_workflow_id(origin),
             task_queue=task_queue,
         )
-    subjects = sorted(str(m["Subject"]).rpartition(":")[0] for m in read_outbox(outbox))
-    assert (1, 3, ["Overdue", "Overdue", "Reminder: due in 3 days", "Reminder: due tomorrow"]) == (
+    messages = read_outbox(outbox)
+    subjects = sorted(str(m["Subject"]).rpartition(":")[0] for m in messages)
+    assert (1, 2, ["Not delivered", "Overdue", "Overdue", "Reminder: due tomorrow"]) == (
         transport.refused,
         sent,
         subjects,
     )
+    assert [(ANA, f"reminder-3d of {action_id}", [EMMA])] == [
+        (t.owner.email, t.label, [f.email for f in t.failed]) for t in told
+    ]
+    [notice] = [m for m in messages if str(m["Subject"]).startswith("Not delivered")]
+    assert ANA == notice["To"].addresses[0].addr_spec
+    assert "400 Bad Request" in body_text(notice) and EMMA in body_text(notice)
 
 
 async def test_an_action_done_meanwhile_stops_its_reminders(
@@ -336,3 +366,47 @@ def test_a_decision_is_listed_as_the_record_but_never_reminded(
     )
     assert [(decision.action_id, "decision")] == [(a.action_id, a.kind) for a in listed]
     assert ([], 0, None) == (plan.due, plan.open_actions, plan.next_at)
+
+
+class ThreeDayReminderDown:
+    """The outbox, but the 3-day reminder always fails for a passing reason (a 503)."""
+
+    name: Literal["outbox", "sendgrid"] = "outbox"
+
+    def __init__(self, outbox: OutboxTransport) -> None:
+        self._outbox, self.attempts = outbox, 0
+
+    def send(self, message: RenderedEmail, recipients: list[Recipient], tags: MessageTags) -> None:
+        if tags.custom_args["message"] == "action-reminder-3d":
+            self.attempts += 1
+            raise ApplicationError("503 Service Unavailable")
+        self._outbox.send(message, recipients, tags)
+
+
+async def test_a_notice_failing_every_check_is_given_up_after_its_tries(
+    time_skipping_env: WorkflowEnvironment,
+    example_config: OpsRhythmConfig,
+    stores: tuple[ActionStore, SendLedger],
+    tmp_path: Path,
+) -> None:
+    """A reminder that fails at every hourly check is given up after MAX_NOTICE_TRIES checks
+    (the owner told once, with the count); the later notices still go."""
+    env, outbox = time_skipping_env, tmp_path / "outbox"
+    origin = f"{ORIGIN}-{uuid.uuid4().hex[:8]}"
+    add_action(stores[0], origin, (await env.get_current_time()).date() + timedelta(days=5))
+    transport = ThreeDayReminderDown(OutboxTransport(outbox, example_config.email))
+    told: list[UndeliveredNoticeInput] = []
+    async with follow_up_worker(
+        env, example_config, stores, outbox, transport=transport, told=told
+    ) as task_queue:
+        sent = await env.client.execute_workflow(
+            ActionFollowUpWorkflow.run,
+            ActionFollowUpInput(origin=origin, checks_per_run=10),
+            id=follow_up_workflow_id(origin),
+            task_queue=task_queue,
+        )
+    # Ten checks a run: the count of tries is carried into each run continued as new.
+    [notice] = told
+    assert (2, [EMMA]) == (sent, [failure.email for failure in notice.failed])
+    assert notice.failed[0].error.startswith("503 Service Unavailable")
+    assert notice.failed[0].error.endswith(f"(failed {MAX_NOTICE_TRIES} times)")

@@ -52,7 +52,14 @@ from opsrhythm.platform.actions.follow_up import (
     RenderActionNoticeInput,
 )
 from opsrhythm.platform.approvals.models import ApprovalPlan
-from opsrhythm.platform.models import SEND_EMAIL, DeliveryResult, Recipient, SendEmailInput
+from opsrhythm.platform.models import (
+    SEND_EMAIL,
+    SEND_UNDELIVERED_NOTICE,
+    DeliveryResult,
+    Recipient,
+    SendEmailInput,
+    UndeliveredNoticeInput,
+)
 from opsrhythm.platform.schedules import commands as schedule_commands
 from opsrhythm.platform.schedules.times import schedule_id
 from opsrhythm.platform.temporal_runtime import find_binary
@@ -315,11 +322,14 @@ async def strategy_review(servers: Servers, workflow_id: str) -> WorkflowHistory
 
 
 async def action_follow_up(servers: Servers, workflow_id: str) -> WorkflowHistory:
-    """An origin's follow-up, signalled with start: a reminder refused (tried again within
-    the hour, then sent), the overdue notice, and the end with nothing left to send."""
+    """An origin's follow-up, signalled with start: the 3-day reminder refused for good (given
+    up, the ritual's owner told once), the 1-day reminder, the overdue notice, and the end with
+    nothing left to send."""
     env = servers.time_skipping
     plans: list[PlanActionNoticesInput] = []
     sends: list[SendEmailInput] = []
+    lead = Recipient(name="Ana Silva", email="ana.silva@acme.example")
+    kinds: list[NoticeKind] = ["reminder-3d", "reminder-1d", "overdue"]
 
     def notice(kind: NoticeKind) -> ActionNotice:
         owner = Recipient(name="Emma Larsen", email="emma.larsen@acme.example")
@@ -334,10 +344,18 @@ async def action_follow_up(servers: Servers, workflow_id: str) -> WorkflowHistor
     @activity.defn(name=PLAN_ACTION_NOTICES.name)
     async def plan(input: PlanActionNoticesInput) -> ActionNoticePlan:
         plans.append(input)
-        if len(plans) < 3:
-            later = input.now + timedelta(days=2)
-            return ActionNoticePlan(due=[notice("reminder-3d")], next_at=later, open_actions=1)
-        return ActionNoticePlan(due=[notice("overdue")], open_actions=1)
+        later = input.now + timedelta(days=2) if len(plans) < 3 else None
+        return ActionNoticePlan(
+            due=[notice(kinds[min(len(plans), 3) - 1])],
+            next_at=later,
+            open_actions=1,
+            ritual_name="Monthly KPI report",
+            ritual_owner=lead,
+        )
+
+    @activity.defn(name=SEND_UNDELIVERED_NOTICE.name)
+    async def tell_owner(input: UndeliveredNoticeInput) -> DeliveryResult:
+        return DeliveryResult(audience_id="owner", message_kind="undelivered", sent=[lead.email])
 
     @activity.defn(name=RENDER_ACTION_NOTICE.name)
     async def render(input: RenderActionNoticeInput) -> str:
@@ -356,7 +374,7 @@ async def action_follow_up(servers: Servers, workflow_id: str) -> WorkflowHistor
         env.client,
         task_queue=task_queue,
         workflows=[ActionFollowUpWorkflow],
-        activities=[plan, render, send],
+        activities=[plan, render, send, tell_owner],
     ):
         handle = await env.client.start_workflow(
             ActionFollowUpWorkflow.run,

@@ -33,6 +33,14 @@ class ActionFollowUpInput(BaseModel):
     checks_per_run: int = Field(
         default=50, description="Checks before it continues as new, keeping its history short."
     )
+    given_up: list[str] = Field(
+        default_factory=list,
+        description="Notices ('<action id>/<kind>') refused for good or too often: not tried "
+        "again, and the ritual's owner already told (carried into the next run).",
+    )
+    failed_tries: dict[str, int] = Field(
+        default_factory=dict, description="Failed attempts so far of each notice not given up."
+    )
 
 
 class PlanActionNoticesInput(BaseModel):
@@ -54,6 +62,10 @@ class ActionNotice(BaseModel):
     def message_kind(self) -> str:
         return f"action-{self.kind}"
 
+    @property
+    def key(self) -> str:
+        return f"{self.action_id}/{self.kind}"
+
 
 class ActionNoticePlan(BaseModel):
     due: list[ActionNotice] = Field(default_factory=list)
@@ -61,6 +73,10 @@ class ActionNoticePlan(BaseModel):
         default=None, description="The next notice's moment (UTC); None: nothing left to send."
     )
     open_actions: int = 0
+    ritual_name: str = Field(default="", description="For a notice to the ritual's owner.")
+    ritual_owner: Recipient | None = Field(
+        default=None, description="Told when a notice cannot be sent; None: not configured."
+    )
 
 
 class RenderActionNoticeInput(BaseModel):
