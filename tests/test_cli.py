@@ -22,7 +22,7 @@ def test_validate_example(capsys: pytest.CaptureFixture[str]) -> None:
     """A valid config exits 0 and says what it defines."""
     code, out, _ = run_cli(capsys, "validate", "--config", str(EXAMPLE_CONFIG))
     assert 0 == code
-    assert "is valid: 11 people, 6 audiences, 2 sources, 9 KPIs, 2 rituals" in out
+    assert "is valid: 11 people, 6 audiences, 2 sources, 9 KPIs, 3 rituals" in out
 
 
 def test_validate_broken_config_exits_2_with_paths(
@@ -86,7 +86,7 @@ def test_missing_config_named_by_the_environment(
         (
             ["run", "weekly", "--period", "2026-10"],
             "opsrhythm: unknown ritual 'weekly' (known: monthly-kpi-report, "
-            "quarterly-strategy-review)\n",
+            "quarterly-strategy-review, process-retro)\n",
         ),
         (
             ["run", "monthly-kpi-report", "--period", "2026-13"],

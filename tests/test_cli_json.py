@@ -139,6 +139,13 @@ def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
             "scheduled": True,
             "approval": True,
         },
+        {
+            "id": "process-retro",
+            "kind": "process_retro",
+            "name": "Release communication retro",
+            "scheduled": True,
+            "approval": False,
+        },
     ] == document["rituals"]
 
 

@@ -135,7 +135,7 @@ async def test_status_of_a_run_no_worker_serves_answers_in_time(
         (
             ["schedule", "trigger", "weekly"],
             "opsrhythm: unknown ritual 'weekly' (known: monthly-kpi-report, "
-            "quarterly-strategy-review)\n",
+            "quarterly-strategy-review, process-retro)\n",
         ),
         (
             ["schedule", "backfill", "monthly-kpi-report", "--from", "2026-7", "--to", "2026-09"],

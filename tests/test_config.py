@@ -31,7 +31,9 @@ def test_example_config_is_valid() -> None:
     """The shipped example loads, with relative paths resolved next to the file."""
     config = load_config(EXAMPLE_CONFIG)
     assert EXAMPLE_CONFIG.parent == config.base_dir
-    assert ["monthly-kpi-report", "quarterly-strategy-review"] == [r.id for r in config.rituals]
+    assert ["monthly-kpi-report", "quarterly-strategy-review", "process-retro"] == [
+        r.id for r in config.rituals
+    ]
 
 
 def test_wrong_type_names_path() -> None:

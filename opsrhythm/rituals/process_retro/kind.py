@@ -11,7 +11,7 @@ PROCESS_RETRO = PeriodicKind(
     worker="opsrhythm.rituals.process_retro.worker:worker_parts",
     commands="opsrhythm.rituals.process_retro.cli:COMMANDS",
     web_routes="opsrhythm.rituals.process_retro.web:web_routes",
-    status_details="opsrhythm.rituals.process_retro.client:status_details",
+    status_details="opsrhythm.rituals.process_retro.status:status_details",
     show_result="opsrhythm.rituals.process_retro.commands:print_result",
     config_model="opsrhythm.rituals.process_retro.config:ProcessRetroRitual",
 )
