@@ -34,7 +34,6 @@ from opsrhythm.platform.schedules.spec import SCHEDULED_RUN_WORKFLOW, desired_sc
 from opsrhythm.platform.schedules.times import period_for_run
 from opsrhythm.registry import RITUAL_KINDS
 from opsrhythm.rituals.kpi_report.kind import KPI_REPORT
-from opsrhythm.rituals.process_retro.kind import PROCESS_RETRO
 from opsrhythm.web import create_app
 from tests.conftest import REPO
 from tests.feedback.test_sla import RecordingTransport
@@ -73,7 +72,7 @@ async def test_web_serves_a_plugged_in_kinds_pages_by_its_web_routes() -> None:
     web_kinds = ("strategy_review", "process_retro")
     app = create_app(
         cast(Client, None), LinkSigner("s" * 32), cast(UsedLinks, None),
-        organization="Acme", kinds=[*RITUAL_KINDS, PROCESS_RETRO, CHECKIN],
+        organization="Acme", kinds=[*RITUAL_KINDS, CHECKIN],
     )  # fmt: skip
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://web") as browser:
