@@ -73,6 +73,7 @@ from opsrhythm.rituals.feedback.workflow_models import (
 )
 from opsrhythm.rituals.kpi_report.models import KpiReportInput
 from tests.conftest import EXAMPLE_CONFIG
+from tests.process_retro.retro_cycles import every_stage
 from tests.reliability.test_needs_attention import (
     UnknownOutcomeFakes,
     settled_on_the_second_signal,
@@ -321,6 +322,12 @@ async def strategy_review(servers: Servers, workflow_id: str) -> WorkflowHistory
     return (await full_quarter(servers.time_skipping, workflow_id)).history
 
 
+async def process_retro(servers: Servers, workflow_id: str) -> WorkflowHistory:
+    """A retro through every stage: an earlier action carried, items, the reminder, grouping
+    and actions closed by the facilitator, voting to its end, the summary."""
+    return await every_stage(servers.time_skipping, workflow_id)
+
+
 async def action_follow_up(servers: Servers, workflow_id: str) -> WorkflowHistory:
     """An origin's follow-up, signalled with start: the 3-day reminder refused for good (given
     up, the ritual's owner told once), the 1-day reminder, the overdue notice, and the end with
@@ -400,6 +407,7 @@ SCENARIOS: dict[str, Scenario] = {
     "feedback-sla-sweep": feedback_sla_sweep,
     "strategy-review": strategy_review,
     "action-follow-up": action_follow_up,
+    "process-retro": process_retro,
 }
 
 
