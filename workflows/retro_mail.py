@@ -51,8 +51,8 @@ SUMMARY_AUDIENCE = "summary"
 
 
 async def open_actions(plan: RetroPlan) -> list[ActionItem]:
-    """Every open action of this ritual's earlier retros; none (with a warning) if the store
-    cannot be read."""
+    """Every open action (not decision) of this ritual's earlier retros; none (with a warning)
+    if the store cannot be read."""
     try:
         found = await LIST_OPEN_ACTIONS.execute(
             ListOpenActionsInput(ritual_id=plan.ritual_id),
@@ -63,7 +63,8 @@ async def open_actions(plan: RetroPlan) -> list[ActionItem]:
         workflow.logger.warning("Open actions not listed: %s", root_message(error))
         return []
     this_run = workflow.info().workflow_id
-    return [action for action in found.actions if action.origin != this_run]
+    # A decision is a record in force, not work: nobody reports it done, dropped or carried.
+    return [a for a in found.actions if a.origin != this_run and a.kind == "action"]
 
 
 async def action_outcomes(reviewed: list[ActionItem]) -> list[ActionItem]:

@@ -3,6 +3,8 @@ under the contract's names. Ana facilitates; Emma, Farid and Grace take part."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -145,3 +147,21 @@ async def test_a_store_that_is_down_leaves_out_the_review_not_the_retro(
     assert [EVERYONE] == fakes.emailed("invite")
     [notice] = fakes.failure_notices
     assert "retro store: connection refused" in notice.error
+
+
+async def test_an_open_decision_is_not_put_to_review(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Only a decision of the last retro is in force: nobody is asked about it, so the retro
+    opens collection at once."""
+    fakes = RetroFakes()
+    decision = fakes.add_action(
+        "process-retro-2026-W43", FARID, "Release on Tuesdays", date(2026, 10, 20)
+    )
+    fakes.actions[0] = decision.model_copy(update={"kind": "decision"})
+    async with running_retro(time_skipping_env.client, fakes) as handle:
+        collecting = await stage(handle, "collecting")
+        result = await handle.result()
+    assert ([], 0) == (fakes.emailed("action-review"), collecting.open_actions_pending)
+    assert [] == fakes.summaries[0].reviewed_actions
+    assert "summary sent" == result.stage
