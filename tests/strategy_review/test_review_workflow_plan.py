@@ -162,6 +162,6 @@ def test_duplicate_items_and_misplaced_kpis() -> None:
 
 def test_a_wrong_kind_is_named_at_the_kind() -> None:
     """A typo in kind: names the field and every kind there is."""
-    assert ["rituals[1].kind: Input should be 'kpi_report' or 'strategy_review'"] == problems_for(
-        {f"{REVIEW}.kind": "strategy-review"}
-    )
+    assert [
+        "rituals[1].kind: Input should be 'kpi_report' or 'strategy_review' or 'process_retro'"
+    ] == problems_for({f"{REVIEW}.kind": "strategy-review"})
