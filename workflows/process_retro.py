@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
         RetroStage,
         RetroStatus,
     )
-    from workflows.approval import ApprovalGate
+    from workflows.approval import ApprovalSteps
     from workflows.owner_notices import tell_failure
     from workflows.retro_mail import (
         STORE_RETRY,
@@ -67,12 +67,14 @@ class _Ritual:
 
 
 @workflow.defn
-class ProcessRetroWorkflow:
+class ProcessRetroWorkflow(ApprovalSteps):
     def __init__(self) -> None:
+        super().__init__()
         self._ritual_id = ""
         self._period = ""
-        # A retro asks nobody's sign-off: the gate stays empty and only serves the step.
-        self._steps = RunSteps(ApprovalGate())
+        # A retro asks nobody's sign-off: its gate stays empty, so the ``approval`` query that
+        # ``opsrhythm status`` asks every run answers "not requested".
+        self._steps = RunSteps(self.approval_gate)
         self._windows = Windows()
         self._counts = RetroCounts()
         self._reviewing: list[ActionItem] = []
