@@ -200,3 +200,24 @@ def _routing(ledger: FeedbackLedger) -> list[tuple[Any, ...]]:
     ).order_by(t.c.id)
     with ledger.engine.connect() as conn:
         return [tuple(row) for row in conn.execute(query)]
+
+
+def test_the_triage_rotation_goes_on_across_chunks_and_other_writers(
+    ledger: FeedbackLedger, settings: FeedbackSettings
+) -> None:
+    """The import's view counts the queue once, then its own and others' new queue items."""
+    view = LedgerView(settings.dedupe)
+
+    def unmatched(n: int) -> ParsedRow:
+        text = f"zebra{n} quokka{n} wombat{n}"
+        return parse_record(
+            {"text": text, "submitter": f"z{n}@zoo.test"}, line=n, raw=text, now=NOW
+        )
+
+    first, web, cli, second, third = (unmatched(n) for n in range(5))
+    triage_chunk([first], settings, ledger, origin="t", now=NOW, view=view)
+    for row in (web, cli):  # other writers, between the import's chunks
+        triage_chunk([row], settings, ledger, origin="web", now=NOW)
+    triage_chunk([second, third], settings, ledger, origin="t", now=NOW, view=view)
+    items = [ledger.get(row.item_id) for row in (first, web, cli, second, third)]
+    assert ["ana", "kenji", "ana", "kenji", "ana"] == [item.assignee for item in items if item]
