@@ -172,6 +172,8 @@ class ProcessRetroWorkflow(ApprovalSteps):
         self._enter("collecting")
         deliveries += await email_people(plan, "invite", plan.participants, "invite")
         for number, moment in enumerate(plan.reminders_at, 1):
+            if moment <= workflow.now():
+                continue  # a run started late: the invite just went, no reminder with it
             if moment >= plan.collection_closes_at or await windows.wait("collecting", moment):
                 break
             # Everyone is reminded: reminding only those without items would tell history who

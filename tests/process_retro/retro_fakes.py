@@ -105,6 +105,8 @@ class RetroFakes:
     store_down: bool = False
     failing_emails: frozenset[str] = frozenset()
     summary_fails: bool = False
+    late_by: timedelta = timedelta(0)
+    """How long before the run's start its plan opens (a scheduled run that started late)."""
     emails: list[RetroEmailInput] = field(default_factory=list)
     summaries: list[RenderSummaryInput] = field(default_factory=list)
     sent: list[SendEmailInput] = field(default_factory=list)
@@ -135,7 +137,7 @@ class RetroFakes:
     def all(self) -> list[Callable[..., Any]]:
         @activity.defn(name="plan_process_retro")
         async def plan_process_retro(input: PlanRetroInput) -> RetroPlan:
-            return retro_plan(input.opened_at, input.period)
+            return retro_plan(input.opened_at - self.late_by, input.period)
 
         @activity.defn(name="list_open_actions")
         async def list_open_actions(input: ListOpenActionsInput) -> OpenActions:

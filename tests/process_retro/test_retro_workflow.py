@@ -3,7 +3,7 @@ under the contract's names. Ana facilitates; Emma, Farid and Grace take part."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
@@ -164,4 +164,16 @@ async def test_an_open_decision_is_not_put_to_review(
         result = await handle.result()
     assert ([], 0) == (fakes.emailed("action-review"), collecting.open_actions_pending)
     assert [] == fakes.summaries[0].reviewed_actions
+    assert "summary sent" == result.stage
+
+
+async def test_a_run_that_starts_late_sends_no_stale_reminder(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Planned 3.5 days earlier (a late scheduled run): the reminder's moment has passed, so
+    the invites go alone and collection still closes at its planned time."""
+    fakes = RetroFakes(late_by=timedelta(days=3, hours=12))
+    async with running_retro(time_skipping_env.client, fakes) as handle:
+        result = await handle.result()
+    assert ([EVERYONE], []) == (fakes.emailed("invite"), fakes.emailed("reminder"))
     assert "summary sent" == result.stage
