@@ -13,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 import starter
 from opsrhythm.rituals.feedback.actions import ActionRefused, assign, reopen, resolve
-from opsrhythm.rituals.feedback.handlers import NO_WATCHER
+from opsrhythm.rituals.feedback.handlers import IN_PROCESS_NOTE, NO_WATCHER
 from opsrhythm.rituals.feedback.ledger import FeedbackLedger
 from opsrhythm.rituals.feedback.sla_models import SlaSweepInput
 from tests.conftest import EXAMPLE_CONFIG
@@ -142,13 +142,13 @@ def test_resolve_again_and_reopen_through_the_cli(
     assert [NO_WATCHER] * 3 == [out.splitlines()[-1] for _, out, _ in results]
 
 
-def test_import_without_a_server_says_the_watcher_needs_one(
+def test_an_in_process_import_says_the_watcher_needs_a_worker(
     cli_ledger: FeedbackLedger, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(
         capsys, "import", "--in-process", str(EXAMPLE_CONFIG.parent / "feedback.csv")
     )
-    assert (0, NO_WATCHER) == (code, out.splitlines()[-1])
+    assert (0, IN_PROCESS_NOTE) == (code, out.splitlines()[-1])
 
 
 def sweep_at(setup: Setup, now: datetime) -> None:

@@ -45,6 +45,11 @@ NO_WATCHER = (
     "No Temporal server configured: SLA emails and replies are sent only by the SLA watcher; "
     "run `opsrhythm worker` against a server (TEMPORAL_ADDRESS) and `opsrhythm feedback watch`"
 )
+IN_PROCESS_NOTE = (
+    "Imported in process: SLA emails and replies for these items are sent only by the SLA "
+    "watcher; run `opsrhythm worker` against a server (TEMPORAL_ADDRESS) and "
+    "`opsrhythm feedback watch`"
+)
 
 
 def watcher_note() -> str | None:
@@ -97,7 +102,8 @@ def import_file(args: argparse.Namespace, context: CliContext) -> int:
     ignored = unknown_columns_line(unknown_columns(path.read_bytes(), path.name, settings.columns))
     if ignored is not None:
         out.print(ignored, markup=False, highlight=False, soft_wrap=True)
-    note = watcher_note()
+    # An in-process import starts no SLA watcher, and stays clear of temporalio to say so.
+    note = IN_PROCESS_NOTE if args.in_process else watcher_note()
     if note is not None:
         out.print(note, soft_wrap=True)
     return 0
