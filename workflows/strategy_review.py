@@ -1,8 +1,6 @@
-"""The quarterly strategy review: kick-off, collection (reminders, escalations), the pack (built
-once every update is in, the owner closes, or at pre-read time) and its pre-read (at pre-read
-time, or at once on the owner's ``send_now``), sign-off (a request for changes tells the owners
-and reopens updates; the redraft rebuilds the pack), then one summary per audience.
-Deterministic only; the steps live in ``workflows/review_*.py``."""
+"""The quarterly strategy review: kick-off, collection (reminders, escalations), the pack (once
+all are in, on close, or at pre-read time) and its pre-read (then, or at once on ``send_now``),
+sign-off (changes reopen updates), one summary per audience. Steps: ``workflows/review_*.py``."""
 
 from __future__ import annotations
 
@@ -114,7 +112,7 @@ class StrategyReviewWorkflow(ApprovalSteps):
             workflow_id=workflow.info().workflow_id,
             ritual_id=self._ritual_id,
             period=self._period,
-            stage=self._shown_stage(),
+            stage="redrafting" if self._steps.shown == AWAITING_REDRAFT else self._stage,
             due_at=plan.due_at if plan else None,
             pre_read_at=plan.pre_read_at if plan else None,
             meeting_at=plan.meeting_at if plan else None,
@@ -249,9 +247,3 @@ class StrategyReviewWorkflow(ApprovalSteps):
     def _enter(self, stage: ReviewStage) -> None:
         self._stage = stage
         self._steps.enter(stage)
-
-    def _shown_stage(self) -> ReviewStage:
-        """'redrafting' while a request for changes waits for the owner's redraft."""
-        if self._stage == "awaiting sign-off" and self._steps.shown == AWAITING_REDRAFT:
-            return "redrafting"
-        return self._stage
