@@ -197,3 +197,20 @@ def test_kick_off_from_the_example_config(example_config: OpsRhythmConfig, tmp_p
         email = read_email(message.path)
         assert "Acme Analytics" in email.html
         assert all(item_id in email.text for item_id in message.item_ids)
+
+
+def test_a_decision_is_on_record_not_to_update(
+    example_config: OpsRhythmConfig, tmp_path: Path
+) -> None:
+    """Chloé's decision is listed as decided, for reference, to every owner; nobody is asked
+    to mark it done."""
+    decision = action("No price change before Q2", CHLOE, "d-1").model_copy(
+        update={"kind": "decision"}
+    )
+    emails = render(example_config, tmp_path, open_actions=[decision])
+    chloe = read_email(next(m.path for m in emails.messages if m.recipient.email == CHLOE.email))
+    emma = read_email(next(m.path for m in emails.messages if m.recipient.email == EMMA.email))
+    for body in (chloe.text, emma.text):
+        assert "No price change before Q2 (decided 2027-01-15, 2026-Q3)" in body
+        assert "--action d-1" not in body
+    assert "Decisions on record" in chloe.html

@@ -227,3 +227,14 @@ def test_the_example_review_renders_with_its_kpis(
         assert (risk in email.html) == reaches
         assert "Acme Analytics" in email.html
     assert "Monthly recurring revenue" in read_email(pack.pre_read_path).text
+
+
+def test_a_decision_in_the_pack_says_decided(
+    example_config: OpsRhythmConfig, tmp_path: Path
+) -> None:
+    decision = action("No price change before Q2", CHLOE, "d-1").model_copy(
+        update={"kind": "decision"}
+    )
+    pack = render(example_config, tmp_path, open_actions=[decision])
+    text = read_email(pack.pre_read_path).text
+    assert "No price change before Q2 (Chloé Dubois, decided 2027-01-15)" in text

@@ -33,6 +33,20 @@ class ActionItem(BaseModel):
     updated_at: datetime | None = None
 
 
+def owned_actions(actions: list[ActionItem], email: str) -> list[ActionItem]:
+    """``email``'s open actions, to update; decisions are records, with nothing to update."""
+    wanted = email.strip().lower()
+    return [
+        a
+        for a in actions
+        if a.owner_email.strip().lower() == wanted and a.state == "open" and a.kind == "action"
+    ]
+
+
+def decisions_in_force(actions: list[ActionItem]) -> list[ActionItem]:
+    return [a for a in actions if a.kind == "decision" and a.state == "open"]
+
+
 class ListOpenActionsInput(BaseModel):
     """Open actions owned by any of ``owner_emails`` (every owner when empty), for a kick-off."""
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from opsrhythm.platform.actions.models import ActionItem
+from opsrhythm.platform.actions.models import ActionItem, owned_actions
 from opsrhythm.platform.approvals.models import Contact
 from opsrhythm.platform.approvals.rendering import _file_name, _write_private
 from opsrhythm.platform.approvals.times import local_time
@@ -30,7 +30,6 @@ from opsrhythm.rituals.process_retro.models import (
     RetroPlan,
 )
 from opsrhythm.rituals.process_retro.summary import Theme
-from opsrhythm.rituals.strategy_review.rendering import owned_actions
 
 SUBJECTS = {
     "action-review": "{ritual} {cycle}: where do your retro actions stand? By {due}",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from opsrhythm.platform.actions.models import ActionItem
+from opsrhythm.platform.actions.models import decisions_in_force, owned_actions
 from opsrhythm.platform.approvals.models import Contact
 from opsrhythm.platform.approvals.rendering import _file_name, _write_private
 from opsrhythm.platform.approvals.times import local_time
@@ -74,11 +74,6 @@ def _owner_contact(plan: ReviewPlan) -> Contact:
     return Contact(name=plan.owner.name, email=plan.owner.email, timezone=plan.timezone)
 
 
-def owned_actions(actions: list[ActionItem], email: str) -> list[ActionItem]:
-    wanted = email.strip().lower()
-    return [a for a in actions if a.owner_email.strip().lower() == wanted and a.state == "open"]
-
-
 class ReviewEmailRenderer:
     def __init__(
         self,
@@ -119,9 +114,8 @@ class ReviewEmailRenderer:
         due = local_time(plan.due_at, person.timezone)
         rows = [self._item_row(input, item) for item in items]
         # A manager is told who is late, not handed the owners' actions.
-        actions = (
-            [] if input.kind == "escalation" else owned_actions(input.open_actions, person.email)
-        )
+        escalation = input.kind == "escalation"
+        actions = [] if escalation else owned_actions(input.open_actions, person.email)
         context = {
             "kind": input.kind,
             "plan": plan,
@@ -131,6 +125,7 @@ class ReviewEmailRenderer:
             "meeting": local_time(plan.meeting_at, person.timezone),
             "items": rows,
             "actions": actions,
+            "decisions": [] if escalation else decisions_in_force(input.open_actions),
             "links_on": self._links is not None,
             "organization": plan.organization,
             "ritual_name": plan.ritual_name,
