@@ -1,8 +1,8 @@
 """Reporting periods: calendar months, quarters and ISO weeks, with parsing, arithmetic and labels.
 
 Each ritual kind names its period type in the registry. Its text form is part of workflow ids
-(``monthly-kpi-report-2026-10``, ``quarterly-strategy-review-2026-Q4``, ``process-retro-2026-W49``),
-so it never changes. A cycle of N weeks is named by the ISO week it starts in.
+(``<ritual>-2026-10``, ``<ritual>-2026-Q4``, ``<ritual>-2026-W49``), so it never changes.
+A cycle of N weeks is named by the ISO week it starts in.
 """
 
 from __future__ import annotations
