@@ -10,7 +10,6 @@ the steps live in ``workflows/retro_*.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -21,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform import search_attributes
     from opsrhythm.platform.actions.models import ActionItem
     from opsrhythm.platform.failures import root_message
-    from opsrhythm.platform.models import DeliveryResult, Recipient, ReportStatus, RitualRunInput
+    from opsrhythm.platform.models import DeliveryResult, ReportStatus, RitualRunInput
     from opsrhythm.platform.periods import IsoWeek
     from opsrhythm.rituals.process_retro.models import (
         ADVANCE_UPDATE,
@@ -46,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         STORE_TIMEOUT,
         action_outcomes,
         email_people,
+        facilitator_notice_plan,
         open_actions,
         owners_of,
         send_summary,
@@ -54,16 +54,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run_steps import RunSteps
 
 PLAN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
-
-
-@dataclass(frozen=True)
-class _Ritual:
-    """What an owner notice needs: the facilitator is the ritual's owner."""
-
-    ritual_id: str
-    ritual_name: str
-    period: str
-    owner: Recipient
 
 
 @workflow.defn
@@ -137,9 +127,7 @@ class ProcessRetroWorkflow(ApprovalSteps):
             result = await self._retro(plan)
         except (ActivityError, ApplicationError) as failure:
             self._steps.enter("failed")
-            facilitator = Recipient(name=plan.facilitator.name, email=plan.facilitator.email)
-            ritual = _Ritual(plan.ritual_id, plan.ritual_name, plan.period, facilitator)
-            await tell_failure(ritual, root_message(failure))
+            await tell_failure(facilitator_notice_plan(plan), root_message(failure))
             raise
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result

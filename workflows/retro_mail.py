@@ -1,15 +1,15 @@
 """The process retro's emails and its reads of the actions store, from inside the workflow.
 
-Every email is rendered per recipient (their own signed link, their own actions) and sent
-through ``send_email`` and its ledger, keyed by its label and the run id. One email that cannot
-go is logged and counted in the result, never allowed to stop the others; only the summary's
-definite failure fails the run (and tells the facilitator). An actions store that cannot be
-read leaves the review out with a warning: the retro still runs on time. Deterministic code only.
+Every email, the summary too, goes to each recipient on their own through ``send_email`` and
+its ledger, keyed by its label and the run id. One email that cannot go is counted in the
+result and the facilitator told, never allowed to stop the others or fail the run. An actions
+store that cannot be read leaves the review out with a warning: the retro still runs on time.
+Deterministic code only.
 """
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
@@ -24,12 +24,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from opsrhythm.platform.approvals.models import Contact
     from opsrhythm.platform.failures import root_message
-    from opsrhythm.platform.models import (
-        DeliveryResult,
-        FailedRecipient,
-        Recipient,
-        SendEmailInput,
-    )
+    from opsrhythm.platform.models import DeliveryResult, Recipient
     from opsrhythm.rituals.process_retro.models import (
         RENDER_RETRO_EMAILS,
         RENDER_RETRO_SUMMARY,
@@ -40,14 +35,25 @@ with workflow.unsafe.imports_passed_through():
         RenderSummaryInput,
         RetroCounts,
         RetroEmailInput,
+        RetroMessage,
         RetroPlan,
     )
     from workflows.activity_options import RENDER_HEARTBEAT, RENDER_RETRY, RENDER_TIMEOUT
-    from workflows.report_sending import send_all, send_one
+    from workflows.per_recipient_mail import render_and_send, send_each, tell_if_undelivered
 
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
 STORE_TIMEOUT = timedelta(seconds=30)
 SUMMARY_AUDIENCE = "summary"
+
+
+@dataclass(frozen=True)
+class RetroRitual:
+    """The retro as an owner notice names it: the facilitator is the ritual's owner."""
+
+    ritual_id: str
+    ritual_name: str
+    period: str
+    owner: Recipient
 
 
 async def open_actions(plan: RetroPlan) -> list[ActionItem]:
@@ -92,6 +98,12 @@ def owners_of(actions: list[ActionItem]) -> list[Contact]:
     return list(owners.values())
 
 
+def facilitator_notice_plan(plan: RetroPlan) -> RetroRitual:
+    """What an owner notice needs: the facilitator is the ritual's owner."""
+    facilitator = Recipient(name=plan.facilitator.name, email=plan.facilitator.email)
+    return RetroRitual(plan.ritual_id, plan.ritual_name, plan.period, facilitator)
+
+
 async def email_people(
     plan: RetroPlan,
     kind: EmailKind,
@@ -101,7 +113,8 @@ async def email_people(
     open_actions: list[ActionItem] | None = None,
     counts: RetroCounts | None = None,
 ) -> list[DeliveryResult]:
-    """Render one ``kind`` email per recipient and send each; ``label`` keys the ledger."""
+    """Render one ``kind`` email per recipient and send each; ``label`` keys the ledger. The
+    facilitator is told of any that could not go."""
     if not recipients:
         return []
     info = workflow.info()
@@ -114,45 +127,23 @@ async def email_people(
         open_actions=open_actions or [],
         counts=counts,
     )
-    try:
-        emails = await RENDER_RETRO_EMAILS.execute(
-            request,
-            start_to_close_timeout=RENDER_TIMEOUT,
-            heartbeat_timeout=RENDER_HEARTBEAT,
-            retry_policy=RENDER_RETRY,
-        )
-    except ActivityError as error:
-        workflow.logger.error("Retro %s emails not rendered: %s", label, root_message(error))
-        reason = root_message(error)
-        failed = [FailedRecipient(email=c.email, error=reason) for c in recipients]
-        return [DeliveryResult(audience_id=kind, message_kind=label, failed=failed)]
-    sends = [
-        SendEmailInput(
-            workflow_id=info.workflow_id,
-            ritual_id=plan.ritual_id,
-            period=plan.period,
-            audience_id=kind,
-            message_kind=f"{label}-{info.run_id}",
-            message_path=message.path,
-            recipients=[message.recipient],
-            disable_click_tracking=True,  # the provider must never rewrite the signed links
-        )
-        for message in emails.messages
-    ]
-    deliveries = list(await asyncio.gather(*(send_one(send) for send in sends)))
-    for delivery in deliveries:
-        for recipient in delivery.failed:
-            workflow.logger.error(
-                "Retro %s to %s not sent: %s", label, recipient.email, recipient.error
-            )
+    deliveries = await render_and_send(
+        RENDER_RETRO_EMAILS,
+        request,
+        plan,
+        audience=kind,
+        label=label,
+        expected=[c.email for c in recipients],
+    )
+    await tell_if_undelivered(facilitator_notice_plan(plan), label, deliveries)
     return deliveries
 
 
 async def send_summary(
     plan: RetroPlan, reviewed: list[ActionItem], counts: RetroCounts
 ) -> tuple[RenderedSummary, list[DeliveryResult]]:
-    """Render the summary (never blank) and send it to the summary's recipients; a definite
-    failure raises ``SendFailed``."""
+    """Render the summary (never blank) and send it to each recipient on their own, so one
+    refused address fails only its email and the facilitator is told."""
     info = workflow.info()
     summary = await RENDER_RETRO_SUMMARY.execute(
         RenderSummaryInput(
@@ -162,18 +153,7 @@ async def send_summary(
         heartbeat_timeout=RENDER_HEARTBEAT,
         retry_policy=RENDER_RETRY,
     )
-    recipients = [Recipient(name=r.name, email=r.email) for r in plan.summary_recipients]
-    deliveries = await send_all(
-        [
-            SendEmailInput(
-                workflow_id=info.workflow_id,
-                ritual_id=plan.ritual_id,
-                period=plan.period,
-                audience_id=SUMMARY_AUDIENCE,
-                message_kind=f"summary-{info.run_id}",
-                message_path=summary.path,
-                recipients=recipients,
-            )
-        ]
-    )
+    messages = [RetroMessage(recipient=r, path=summary.path) for r in plan.summary_recipients]
+    deliveries = await send_each(messages, plan, audience=SUMMARY_AUDIENCE, label="summary")
+    await tell_if_undelivered(facilitator_notice_plan(plan), "summary", deliveries)
     return summary, deliveries

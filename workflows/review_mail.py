@@ -11,39 +11,22 @@ Deterministic code only.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from itertools import groupby
 from typing import Literal
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from opsrhythm.platform.actions.models import ActionItem
-    from opsrhythm.platform.failures import root_message
-    from opsrhythm.platform.models import (
-        SEND_EMAIL,
-        DeliveryResult,
-        FailedRecipient,
-        SendEmailInput,
-    )
+    from opsrhythm.platform.models import DeliveryResult
     from opsrhythm.rituals.strategy_review.models import (
         RENDER_REVIEW_EMAILS,
         ReviewEmailInput,
         ReviewItemPlan,
-        ReviewMessage,
         ReviewPlan,
     )
-    from workflows.activity_options import (
-        RENDER_HEARTBEAT,
-        RENDER_RETRY,
-        RENDER_TIMEOUT,
-        SEND_HEARTBEAT,
-        SEND_RETRY,
-        SEND_TIMEOUT,
-    )
-    from workflows.owner_notices import tell_undelivered
+    from workflows.per_recipient_mail import render_and_send, tell_if_undelivered
     from workflows.review_collection import Collection
 
 EmailKind = Literal["kick-off", "reminder", "escalation", "changes-requested"]
@@ -104,22 +87,6 @@ async def email_items(
     ``undelivered`` and the ritual's owner is told."""
     if not items:
         return []
-    deliveries = await _render_and_send(plan, kind, items, label, open_actions or [], comment)
-    failed = [d for d in deliveries if d.failed]
-    if failed:
-        undelivered += failed
-        await tell_undelivered(plan, label, [f for d in failed for f in d.failed])
-    return deliveries
-
-
-async def _render_and_send(
-    plan: ReviewPlan,
-    kind: EmailKind,
-    items: list[ReviewItemPlan],
-    label: str,
-    open_actions: list[ActionItem],
-    comment: str,
-) -> list[DeliveryResult]:
     info = workflow.info()
     request = ReviewEmailInput(
         workflow_id=info.workflow_id,
@@ -127,58 +94,22 @@ async def _render_and_send(
         plan=plan,
         kind=kind,
         items=items,
-        open_actions=open_actions,
+        open_actions=open_actions or [],
         comment=comment,
     )
-    audience = "managers" if kind == "escalation" else "owners"
-    try:
-        emails = await RENDER_REVIEW_EMAILS.execute(
-            request,
-            start_to_close_timeout=RENDER_TIMEOUT,
-            heartbeat_timeout=RENDER_HEARTBEAT,
-            retry_policy=RENDER_RETRY,
-        )
-    except ActivityError as error:
-        workflow.logger.error("Review %s emails not rendered: %s", label, root_message(error))
-        failed = [
-            FailedRecipient(email=_recipient_of(plan, kind, item), error=root_message(error))
-            for item in items
-        ]
-        return [DeliveryResult(audience_id=audience, message_kind=label, failed=failed)]
-    return list(await asyncio.gather(*(_send(plan, m, audience, label) for m in emails.messages)))
+    deliveries = await render_and_send(
+        RENDER_REVIEW_EMAILS,
+        request,
+        plan,
+        audience="managers" if kind == "escalation" else "owners",
+        label=label,
+        expected=[_recipient_of(plan, kind, item) for item in items],
+    )
+    undelivered += await tell_if_undelivered(plan, label, deliveries)
+    return deliveries
 
 
 def _recipient_of(plan: ReviewPlan, kind: EmailKind, item: ReviewItemPlan) -> str:
     if kind != "escalation":
         return item.owner.email
     return item.manager.email if item.manager is not None else plan.owner.email
-
-
-async def _send(
-    plan: ReviewPlan, message: ReviewMessage, audience: str, label: str
-) -> DeliveryResult:
-    """``label`` plus the run id is the ledger's key: once per run and recipient."""
-    send = SendEmailInput(
-        workflow_id=workflow.info().workflow_id,
-        ritual_id=plan.ritual_id,
-        period=plan.period,
-        audience_id=audience,
-        message_kind=f"{label}-{workflow.info().run_id}",
-        message_path=message.path,
-        recipients=[message.recipient],
-        disable_click_tracking=True,  # the provider must never rewrite the signed links
-    )
-    try:
-        return await SEND_EMAIL.execute(
-            send,
-            start_to_close_timeout=SEND_TIMEOUT,
-            heartbeat_timeout=SEND_HEARTBEAT,
-            retry_policy=SEND_RETRY,
-        )
-    except ActivityError as error:
-        workflow.logger.error("Review %s to %s not sent: %s", label, message.recipient.email, error)
-        return DeliveryResult(
-            audience_id=audience,
-            message_kind=send.message_kind,
-            failed=[FailedRecipient(email=message.recipient.email, error=root_message(error))],
-        )

@@ -28,6 +28,7 @@ from opsrhythm.platform.models import (
     Recipient,
     RitualRunInput,
     SendEmailInput,
+    UndeliveredNoticeInput,
 )
 from opsrhythm.rituals.process_retro.models import (
     ActionOutcomesInput,
@@ -111,6 +112,7 @@ class RetroFakes:
     summaries: list[RenderSummaryInput] = field(default_factory=list)
     sent: list[SendEmailInput] = field(default_factory=list)
     failure_notices: list[FailureNoticeInput] = field(default_factory=list)
+    undelivered_notices: list[UndeliveredNoticeInput] = field(default_factory=list)
     activity_inputs: list[Any] = field(default_factory=list)
 
     def add_action(self, origin: str, owner: Contact, title: str, due: date) -> ActionItem:
@@ -210,6 +212,13 @@ class RetroFakes:
                 audience_id="owner", message_kind="failure", sent=[input.owner.email]
             )
 
+        @activity.defn(name="send_undelivered_notice")
+        async def send_undelivered_notice(input: UndeliveredNoticeInput) -> DeliveryResult:
+            self.undelivered_notices.append(input)
+            return DeliveryResult(
+                audience_id="owner", message_kind="undelivered", sent=[input.owner.email]
+            )
+
         return [
             plan_process_retro,
             list_open_actions,
@@ -220,6 +229,7 @@ class RetroFakes:
             render_retro_summary,
             send_email,
             send_failure_notice,
+            send_undelivered_notice,
         ]
 
     def _counts(self, workflow_id: str) -> RetroCounts:
