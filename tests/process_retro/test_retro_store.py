@@ -12,6 +12,7 @@ from tests.process_retro.retro_db import WORKFLOW_ID, key, retro_database_url, r
 __all__ = ["retro_database_url", "retro_store"]
 
 ANA, BEN, CHLOE = "ana@acme.test", "ben@acme.test", "chloe@acme.test"
+LIMITS = {"per_person": 5, "per_group": 3}
 
 
 def fill(store: RetroStore) -> None:
@@ -82,7 +83,7 @@ def test_merge_and_split_and_refusals(retro_store: RetroStore) -> None:
         retro_store.split(WORKFLOW_ID, 1, [4])
     with pytest.raises(RetroRefused, match="leave at least one item"):
         retro_store.split(WORKFLOW_ID, 1, [1])
-    retro_store.replace_votes(WORKFLOW_ID, key(ANA), {1: 1})
+    retro_store.replace_votes(WORKFLOW_ID, key(ANA), {1: 1}, **LIMITS)
     with pytest.raises(RetroRefused, match="votes have been cast"):
         retro_store.merge(WORKFLOW_ID, [1, 2])
     assert (["I3", "I5"], "G4", ["I2"]) == (
@@ -96,9 +97,9 @@ def test_ranked_groups_and_counts_follow_the_votes(retro_store: RetroStore) -> N
     """A second ballot replaces the first; participants counts only the keys asked about."""
     fill(retro_store)
     retro_store.group(WORKFLOW_ID)
-    retro_store.replace_votes(WORKFLOW_ID, key(ANA), {1: 3})
-    retro_store.replace_votes(WORKFLOW_ID, key(ANA), {3: 2, 1: 1})
-    retro_store.replace_votes(WORKFLOW_ID, key(BEN), {3: 1})
+    retro_store.replace_votes(WORKFLOW_ID, key(ANA), {1: 3}, **LIMITS)
+    retro_store.replace_votes(WORKFLOW_ID, key(ANA), {3: 2, 1: 1}, **LIMITS)
+    retro_store.replace_votes(WORKFLOW_ID, key(BEN), {3: 1}, **LIMITS)
     ranked = retro_store.ranked_groups(WORKFLOW_ID)
     counts = retro_store.counts(WORKFLOW_ID, [key(ANA), key(BEN), key("dan@acme.test")])
     assert (

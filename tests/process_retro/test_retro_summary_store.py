@@ -28,6 +28,9 @@ from tests.process_retro.retro_db import key, retro_database_url, retro_store
 __all__ = ["retro_database_url", "retro_store"]
 
 
+LIMITS = {"per_person": 5, "per_group": 3}
+
+
 def fill(store: RetroStore) -> list[str]:
     """Three authors; Chloé signs one item; Emma and Grace vote; the keys written."""
     store.add_item(WORKFLOW, key(GRACE.email), "stop", "Release notes go out late every time")
@@ -37,8 +40,10 @@ def fill(store: RetroStore) -> list[str]:
     store.group(WORKFLOW)
     groups = {g.title: g.group_no for g in store.groups(WORKFLOW)}
     late = groups["Release notes go out late every time"]
-    store.replace_votes(WORKFLOW, key(EMMA.email), {late: 2, groups["Demo day on Fridays"]: 1})
-    store.replace_votes(WORKFLOW, key(GRACE.email), {late: 1})
+    store.replace_votes(
+        WORKFLOW, key(EMMA.email), {late: 2, groups["Demo day on Fridays"]: 1}, **LIMITS
+    )
+    store.replace_votes(WORKFLOW, key(GRACE.email), {late: 1}, **LIMITS)
     return [key(p.email) for p in PARTICIPANTS]
 
 

@@ -94,7 +94,13 @@ async def test_the_example_retro_end_to_end(
         await _advance(handle, "grouping")
         voting = await stage(handle, "voting")
         [theme] = retro.ranked_groups(workflow_id)
-        retro.replace_votes(workflow_id, keys.author_key(workflow_id, GRACE), {theme.group_no: 2})
+        retro.replace_votes(
+            workflow_id,
+            keys.author_key(workflow_id, GRACE),
+            {theme.group_no: 2},
+            per_person=5,
+            per_group=3,
+        )
         await _advance(handle, "voting")
         await stage(handle, "actions")
         new = actions.add(

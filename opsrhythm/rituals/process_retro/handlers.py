@@ -191,7 +191,13 @@ async def vote(args: argparse.Namespace, context: CliContext) -> int:
             dots = ballot(chosen, known, plan.votes_per_person, plan.votes_per_group)
         except VoteRefused as error:
             raise UsageError(f"refused: {error}") from None
-        store.replace_votes(args.workflow_id, keys.author_key(args.workflow_id, email), dots)
+        store.replace_votes(
+            args.workflow_id,
+            keys.author_key(args.workflow_id, email),
+            dots,
+            per_person=plan.votes_per_person,
+            per_group=plan.votes_per_group,
+        )
     shown = ", ".join(f"{group_label(g)} x{n}" for g, n in sorted(dots.items()))
     print(f"votes recorded for {args.workflow_id}: {shown} (a new vote replaces these)")
     return 0

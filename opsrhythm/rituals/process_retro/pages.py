@@ -126,7 +126,9 @@ class RetroPages(SignedLinkPages):
                 chosen += [_number("G", field.removeprefix("dots:"))] * int(value)
         known = [g.group_no for g in self._store.groups(wf)]
         dots = ballot(chosen, known, plan.votes_per_person, plan.votes_per_group)
-        self._store.replace_votes(wf, key, dots)
+        self._store.replace_votes(
+            wf, key, dots, per_person=plan.votes_per_person, per_group=plan.votes_per_group
+        )
         return f"Your {sum(dots.values())} dot(s) are recorded; voting again replaces them."
 
     def _show(

@@ -18,23 +18,24 @@ from sqlalchemy.exc import IntegrityError
 
 from opsrhythm.rituals.process_retro.grouping import assign_groups
 from opsrhythm.rituals.process_retro.models import RetroCounts
+from opsrhythm.rituals.process_retro.regrouping import Regrouping, retro_lock, serialise
 from opsrhythm.rituals.process_retro.tables import (
     RankedGroup,
     RetroItem,
     RetroRefused,
     declare_tables,
-    group_label,
     item_label,
     item_text,
     retro_item,
 )
+from opsrhythm.rituals.process_retro.votes import check_ballot
 
 __all__ = ["RetroRefused", "RetroStore"]
 
 _NUMBER_ATTEMPTS = 5
 
 
-class RetroStore:
+class RetroStore(Regrouping):
     def __init__(self, engine: sa.Engine) -> None:
         """The store on ``engine``, whose schema Alembic keeps (``opsrhythm.platform.db``)."""
         self.engine = engine
@@ -144,41 +145,35 @@ class RetroStore:
                 )
         return self.counts(workflow_id)
 
-    def merge(self, workflow_id: str, group_nos: list[int]) -> RankedGroup:
-        """Every item of the later groups joins the first one."""
-        into, *others = group_nos
-        self._regroup(workflow_id, {into, *others}, lambda row: into)
-        return self._group(workflow_id, into)
-
-    def split(self, workflow_id: str, group_no: int, item_nos: list[int]) -> RankedGroup:
-        """The given items of ``group_no`` leave it for a new group of their own."""
-        fresh = self._next_group(workflow_id)
-        wanted = set(item_nos)
-        in_group = {i.item_no for i in self.all_items(workflow_id) if i.group_no == group_no}
-        strangers = sorted(wanted - in_group)
-        if strangers:
-            names = ", ".join(item_label(n) for n in strangers)
-            raise RetroRefused(f"{names} not in {group_label(group_no)}")
-        if wanted == in_group:
-            raise RetroRefused(f"that is all of {group_label(group_no)}: leave at least one item")
-        self._regroup(
-            workflow_id, {group_no}, lambda row: fresh if row.item_no in wanted else group_no
-        )
-        return self._group(workflow_id, fresh)
-
-    def replace_votes(self, workflow_id: str, voter_key: str, dots: Mapping[int, int]) -> None:
-        """The voter's ballot, replacing any earlier one (checked by ``votes.ballot``)."""
-        v = self.votes
+    def replace_votes(
+        self,
+        workflow_id: str,
+        voter_key: str,
+        dots: Mapping[int, int],
+        *,
+        per_person: int,
+        per_group: int,
+    ) -> None:
+        """The voter's ballot, replacing any earlier one. The limits and the groups are checked
+        after writing, in the same transaction (``VoteRefused`` undoes it), with the voter's
+        ballots and any regrouping held apart (``regrouping``)."""
+        v, t = self.votes, self.items
         rows = [
             {"workflow_id": workflow_id, "voter_key": voter_key, "group_no": g, "dots": n}
             for g, n in sorted(dots.items())
         ]
+        mine = (v.c.workflow_id == workflow_id, v.c.voter_key == voter_key)
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.delete(v).where(v.c.workflow_id == workflow_id, v.c.voter_key == voter_key)
-            )
+            retro_lock(conn, workflow_id, shared=True)
+            serialise(conn, "retro-ballot", workflow_id, voter_key)
+            conn.execute(sa.delete(v).where(*mine))
             if rows:
                 conn.execute(sa.insert(v), rows)
+            stored = {r.group_no: r.dots for r in conn.execute(sa.select(v).where(*mine))}
+            known = conn.execute(
+                sa.select(t.c.group_no).where(t.c.workflow_id == workflow_id).distinct()
+            ).scalars()
+            check_ballot(stored, set(known) - {None}, per_person, per_group)
 
     def own_votes(self, workflow_id: str, voter_key: str) -> dict[int, int]:
         v = self.votes
@@ -210,37 +205,6 @@ class RetroStore:
             RankedGroup(number, dots.get(number, 0), tuple(members[number]))
             for number in sorted(members)
         ]
-
-    def _group(self, workflow_id: str, group_no: int) -> RankedGroup:
-        return next(g for g in self.groups(workflow_id) if g.group_no == group_no)
-
-    def _regroup(self, workflow_id: str, touched: set[int], new_group: Any) -> None:
-        t, v = self.items, self.votes
-        with self.engine.begin() as conn:
-            voted = conn.execute(
-                sa.select(sa.func.count()).where(v.c.workflow_id == workflow_id)
-            ).scalar_one()
-            if voted:
-                raise RetroRefused("votes have been cast: regrouping now would move them")
-            rows = conn.execute(
-                self._of(workflow_id).where(t.c.group_no.in_(sorted(touched)))
-            ).all()
-            found = {row.group_no for row in rows}
-            missing = sorted(touched - found)
-            if missing:
-                raise RetroRefused(f"no group {', '.join(group_label(n) for n in missing)}")
-            for row in rows:
-                conn.execute(
-                    sa.update(t)
-                    .where(t.c.workflow_id == workflow_id, t.c.item_no == row.item_no)
-                    .values(group_no=new_group(row))
-                )
-
-    def _next_group(self, workflow_id: str) -> int:
-        t = self.items
-        query = sa.select(sa.func.max(t.c.group_no)).where(t.c.workflow_id == workflow_id)
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one() or 0) + 1
 
     def _of(self, workflow_id: str) -> sa.Select[Any]:
         t = self.items
