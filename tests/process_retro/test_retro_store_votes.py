@@ -1,7 +1,7 @@
 """The retro store keeps the vote limits itself, inside the ballot's transaction: an over-limit
 or stale ballot is undone, two ballots of one voter at once cannot add up past the limit, and a
 merge cannot run beside a ballot and leave its dots on a group it removed (PostgreSQL, where
-writers do not wait for each other unless told)."""
+writers do not wait for each other unless told). Items stored after grouping still rank."""
 
 from __future__ import annotations
 
@@ -44,6 +44,22 @@ def test_a_ballot_over_a_limit_is_undone_and_the_earlier_one_stays(
     with pytest.raises(VoteRefused, match=refusal.replace("no G7", "no group G7")):
         retro_store.replace_votes(WORKFLOW_ID, key(ANA), dots, **LIMITS)
     assert {3: 2} == retro_store.own_votes(WORKFLOW_ID, key(ANA))
+
+
+def test_items_stored_after_grouping_are_ranked_where_grouping_would_place_them(
+    retro_store: RetroStore,
+) -> None:
+    three_groups(retro_store)
+    retro_store.add_item(WORKFLOW_ID, key(BEN), "stop", "release notes late again")
+    retro_store.add_item(WORKFLOW_ID, key(ANA), "stop", "Too many meetings")
+    ranked = retro_store.ranked_groups(WORKFLOW_ID)
+    assert (
+        {"G1": ["I1", "I4"], "G2": ["I2"], "G3": ["I3"], "G4": ["I5"]},
+        3,  # the votable themes are the stored ones: nothing was written
+    ) == (
+        {g.group_id: [i.item_id for i in g.items] for g in ranked},
+        len(retro_store.groups(WORKFLOW_ID)),
+    )
 
 
 @contextmanager

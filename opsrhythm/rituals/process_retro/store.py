@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -184,16 +185,22 @@ class RetroStore(Regrouping):
             return {row.group_no: row.dots for row in conn.execute(query)}
 
     def ranked_groups(self, workflow_id: str) -> list[RankedGroup]:
-        """The themes, most dots first (then in the order they were formed)."""
-        return sorted(self.groups(workflow_id), key=lambda g: (-g.votes, g.group_no))
+        """The themes, most dots first (then in the order they were formed), items stored
+        after the grouping included where ``group`` would place them."""
+        groups = self.groups(workflow_id, place_late_items=True)
+        return sorted(groups, key=lambda g: (-g.votes, g.group_no))
 
-    def groups(self, workflow_id: str) -> list[RankedGroup]:
-        """The themes in the order they were formed; ungrouped items are not in any."""
+    def groups(self, workflow_id: str, *, place_late_items: bool = False) -> list[RankedGroup]:
+        """The themes in the order they were formed; ungrouped items are in none, unless
+        ``place_late_items`` (in memory: nothing is written)."""
         v = self.votes
+        items = self.all_items(workflow_id)
+        placed = assign_groups(items) if place_late_items else {}
         members: dict[int, list[RetroItem]] = defaultdict(list)
-        for item in self.all_items(workflow_id):
-            if item.group_no is not None:
-                members[item.group_no].append(item)
+        for item in items:
+            group_no = placed.get(item.item_no, item.group_no)
+            if group_no is not None:
+                members[group_no].append(replace(item, group_no=group_no))
         query = (
             sa.select(v.c.group_no, sa.func.sum(v.c.dots).label("dots"))
             .where(v.c.workflow_id == workflow_id)
