@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from opsrhythm.platform.actions.follow_up import follow_up_workflow_id
 from opsrhythm.platform.actions.store import ActionStore
+from opsrhythm.rituals.process_retro import handlers
 from opsrhythm.rituals.process_retro.store import RetroStore
 from tests.databases import sqlite_url
 from tests.process_retro.retro_fakes import ANA, EMMA, FARID, GRACE, stage
@@ -27,7 +28,15 @@ async def test_a_retro_driven_through_every_stage_by_the_cli(
     environment(monkeypatch, url)
     client = dev_server_env.client
 
+    # Each person runs the commands from their own OS account, which approvals.cli_users
+    # maps to them: retro mine/edit/delete refuse a caller known by --as alone.
+    users = {person.email.split("@")[0]: person.email for person in (ANA, EMMA, FARID, GRACE)}
+    monkeypatch.setattr(handlers, "cli_users_of", lambda args, context: users)
+
     async def cli(*argv: str) -> tuple[int, str, str]:
+        if "--as" in argv:
+            account = argv[argv.index("--as") + 1].split("@")[0]
+            monkeypatch.setattr(handlers, "os_user", lambda: account)
         return await retro_cli(client, capsys, *argv)
 
     async with live_retro(client, url) as handle:

@@ -19,6 +19,7 @@ AS_HELP = (
     "your OS user to you, and must then be that person"
 )
 RETRO_HELP = "the retro's workflow id, e.g. process-retro-2026-W49"
+MAPPED = " Only for an OS user approvals.cli_users maps to you; otherwise use your invite's link."
 
 
 def _retro(parser: argparse.ArgumentParser) -> None:
@@ -83,16 +84,16 @@ COMMANDS = (
         f"{HANDLERS}:add",
         _add,
     ),
-    Command("retro mine", "Your items and votes in a retro.", f"{HANDLERS}:mine", _retro),
+    Command("retro mine", f"Your items and votes in a retro.{MAPPED}", f"{HANDLERS}:mine", _retro),
     Command(
         "retro edit",
-        "Change one of your items while collection is open.",
+        f"Change one of your items while collection is open.{MAPPED}",
         f"{HANDLERS}:edit",
         _edit,
     ),
     Command(
         "retro delete",
-        "Delete one of your items while collection is open.",
+        f"Delete one of your items while collection is open.{MAPPED}",
         f"{HANDLERS}:delete",
         _delete,
     ),

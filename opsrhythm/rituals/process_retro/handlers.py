@@ -3,8 +3,10 @@ retro store under their author key, in the stage that takes them.
 
 The run is asked for its stage and plan (a query: history keeps no record of it); who the
 caller is comes from ``--as``, checked against ``approvals.cli_users`` as for approvals, and
-must be one of the plan's participants. Bad arguments are one ``UsageError`` line (exit 2);
-refusals (not your item, the stage is over) one ``CommandError`` line (exit 1).
+must be one of the plan's participants. Reading or changing one's existing items (``mine``,
+``edit``, ``delete``) needs ``cli_users`` to map the OS user to the caller. Bad arguments are
+one ``UsageError`` line (exit 2); refusals (not your item, the stage is over) one
+``CommandError`` line (exit 1).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from opsrhythm.platform.approvals.handlers import as_server_errors, cli_users_of
-from opsrhythm.platform.approvals.identity import acting_as, os_user
+from opsrhythm.platform.approvals.identity import CLI_USERS, acting_as, os_user
 from opsrhythm.platform.cli import PROG, CliContext
 from opsrhythm.platform.cli_errors import CommandError, UsageError
 from opsrhythm.platform.ledger_keys import default_database_url
@@ -52,6 +54,19 @@ def caller(args: argparse.Namespace, context: CliContext) -> str:
     email = acting_as(args.as_email, cli_users_of(args, context), os_user())
     assert email is not None  # required: acting_as raised instead
     return email.strip().lower()
+
+
+def authenticated_caller(args: argparse.Namespace, context: CliContext) -> str:
+    """The caller of a command that reads or changes their existing anonymous items: only one
+    whom ``approvals.cli_users`` maps from their OS user, since ``--as`` alone proves nothing
+    (anyone could name someone else and read their items)."""
+    users, user = cli_users_of(args, context), os_user()
+    if user not in users:
+        raise UsageError(
+            f"refused: {CLI_USERS} maps no person to OS user {user!r}, and --as alone proves "
+            "nothing; see or change your items through the personal link in your invite email"
+        )
+    return caller(args, context)
 
 
 def participant(plan: RetroPlan, email: str, workflow_id: str) -> Contact:
@@ -123,7 +138,7 @@ async def add(args: argparse.Namespace, context: CliContext) -> int:
 
 
 async def mine(args: argparse.Namespace, context: CliContext) -> int:
-    email = caller(args, context)
+    email = authenticated_caller(args, context)
     key = author_keys_from_environment().author_key(args.workflow_id, email)
     with retro_store() as store:
         items, votes = (
@@ -147,7 +162,7 @@ async def delete(args: argparse.Namespace, context: CliContext) -> int:
 
 
 async def _change(args: argparse.Namespace, context: CliContext, text: str | None) -> int:
-    email = caller(args, context)
+    email = authenticated_caller(args, context)
     number = label("I", args.item)
     key = author_keys_from_environment().author_key(args.workflow_id, email)
     status, _ = await running_retro(context, args.workflow_id)
