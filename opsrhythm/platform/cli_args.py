@@ -5,6 +5,7 @@ Each failure is a ``UsageError`` naming the argument, raised before anything con
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, overload
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from opsrhythm.platform.cli_errors import UsageError
 if TYPE_CHECKING:
     from opsrhythm.platform.config import PlatformConfig, RitualBase
     from opsrhythm.platform.periods import IsoWeek, Month, PeriodType, Quarter
+    from opsrhythm.platform.ritual_kind import RitualKind
 
 
 def known_ritual(config: PlatformConfig, ritual_id: str) -> RitualBase:
@@ -21,6 +23,19 @@ def known_ritual(config: PlatformConfig, ritual_id: str) -> RitualBase:
     if ritual_id not in known:
         raise UsageError(f"unknown ritual {ritual_id!r} (known: {', '.join(known) or 'none'})")
     return config.ritual(ritual_id)
+
+
+def chosen_kinds(kinds: Sequence[RitualKind], tags: str | None) -> tuple[RitualKind, ...]:
+    """The kinds ``--rituals kpi_report,feedback_triage`` names, in registry order; all if None."""
+    if tags is None:
+        return tuple(kinds)
+    wanted = {tag.strip() for tag in tags.split(",") if tag.strip()}
+    known = [kind.kind for kind in kinds]
+    unknown = sorted(wanted - set(known))
+    if unknown or not wanted:
+        named = ", ".join(unknown) or repr(tags)
+        raise UsageError(f"--rituals: unknown kind {named} (known: {', '.join(known)})")
+    return tuple(kind for kind in kinds if kind.kind in wanted)
 
 
 @overload

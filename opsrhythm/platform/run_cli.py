@@ -24,6 +24,14 @@ def _run(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _worker(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rituals",
+        metavar="KIND,KIND",
+        help="register only these ritual kinds, e.g. kpi_report,feedback_triage (default: all)",
+    )
+
+
 def _status(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "workflow_id",
@@ -37,7 +45,10 @@ def _status(parser: argparse.ArgumentParser) -> None:
 
 COMMANDS = (
     Command(
-        "worker", "Run the worker against the configured Temporal server.", f"{HANDLERS}:worker"
+        "worker",
+        "Run the worker against the configured Temporal server.",
+        f"{HANDLERS}:worker",
+        _worker,
     ),
     Command("run", "Start a ritual run.", f"{HANDLERS}:run", _run),
     Command(

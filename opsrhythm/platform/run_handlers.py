@@ -30,7 +30,7 @@ from temporalio.service import RPCError
 
 from opsrhythm.platform import search_attributes
 from opsrhythm.platform.cli import CliContext
-from opsrhythm.platform.cli_args import known_ritual, period_argument
+from opsrhythm.platform.cli_args import chosen_kinds, known_ritual, period_argument
 from opsrhythm.platform.cli_errors import UsageError
 from opsrhythm.platform.ledger_keys import (
     DATABASE_URL_ENV,
@@ -176,6 +176,7 @@ def needs_attention_line(workflow_id: str, unknown: int) -> str:
 async def worker(args: argparse.Namespace, context: CliContext) -> int:
     from opsrhythm.platform.db.startup import startup_check
 
+    kinds = chosen_kinds(context.kinds, args.rituals)  # a bad tag fails before anything else
     config = context.config(args)
     refuse_the_implicit_database("worker", "a worker started elsewhere would send emails again")
     startup_check()  # an old schema is refused now, in one line, not at the first activity
@@ -184,8 +185,9 @@ async def worker(args: argparse.Namespace, context: CliContext) -> int:
     # workflow task of a scheduled run would fail, so refuse here, with the command that adds it.
     await check_search_attributes(client)
     address = client.service_client.config.target_host
-    print(f"Worker polling task queue {TASK_QUEUE!r} on {address}", flush=True)
-    await context.worker_factory(client, config).run()
+    names = ", ".join(kind.kind for kind in kinds)
+    print(f"Worker polling task queue {TASK_QUEUE!r} on {address} for {names}", flush=True)
+    await context.worker_factory(client, config, kinds=kinds).run()
     return 0
 
 

@@ -11,7 +11,7 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from opsrhythm.platform.config import PlatformConfig
     from opsrhythm.platform.ledger import SendLedger
     from opsrhythm.platform.mail.contract import MailTransport
+    from opsrhythm.platform.ritual_kind import RitualKind
 
 TASK_QUEUE = "opsrhythm"
 STATUS_QUERY = "status"
@@ -57,6 +58,7 @@ class WorkerFactory(Protocol):
         client: Client,
         config: PlatformConfig,
         *,
+        kinds: Sequence[RitualKind] = ...,
         transport: MailTransport | None = None,
         ledger: SendLedger | None = None,
     ) -> Worker: ...
