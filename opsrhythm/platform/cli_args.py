@@ -26,7 +26,7 @@ def known_ritual(config: PlatformConfig, ritual_id: str) -> RitualBase:
 
 
 def chosen_kinds(kinds: Sequence[RitualKind], tags: str | None) -> tuple[RitualKind, ...]:
-    """The kinds ``--rituals kpi_report,feedback_triage`` names, in registry order; all if None."""
+    """The kinds ``--rituals`` names (comma-separated tags), in registry order; all if None."""
     if tags is None:
         return tuple(kinds)
     wanted = {tag.strip() for tag in tags.split(",") if tag.strip()}

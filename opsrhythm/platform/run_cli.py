@@ -28,7 +28,7 @@ def _worker(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rituals",
         metavar="KIND,KIND",
-        help="register only these ritual kinds, e.g. kpi_report,feedback_triage (default: all)",
+        help="register only these ritual kinds, by their tags, comma-separated (default: all)",
     )
 
 
