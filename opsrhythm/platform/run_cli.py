@@ -1,6 +1,7 @@
 """``opsrhythm run|status|worker``: the commands every ritual kind shares, declared.
 
-The handlers are in ``run_handlers``, imported only when one of these commands runs.
+The handlers are in ``run_handlers`` and ``status_handlers``, imported only when one of these
+commands runs.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ COMMANDS = (
     Command(
         "status",
         "Every running ritual and its current step, or one run's step and approval.",
-        f"{HANDLERS}:status",
+        "opsrhythm.platform.status_handlers:status",
         _status,
         config=False,
         json=True,
