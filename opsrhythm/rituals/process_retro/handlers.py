@@ -70,10 +70,10 @@ def authenticated_caller(args: argparse.Namespace, context: CliContext) -> str:
 
 
 def participant(plan: RetroPlan, email: str, workflow_id: str) -> Contact:
-    for person in plan.participants:
-        if person.email.lower() == email:
-            return person
-    raise CommandError(f"refused: {email} is not a participant of {workflow_id}")
+    person = plan.participant(email)
+    if person is None:
+        raise CommandError(f"refused: {email} is not a participant of {workflow_id}")
+    return person
 
 
 def in_stage(status: RetroStatus, stages: Sequence[RetroStage], what: str) -> None:

@@ -75,6 +75,11 @@ class RetroPlan(BaseModel):
     actions_close_at: datetime = Field(description="When the summary goes out at the latest.")
     templates: str = "process_retro"
 
+    def participant(self, email: str) -> Contact | None:
+        """The participant with this email (any case), if there is one."""
+        wanted = email.strip().lower()
+        return next((p for p in self.participants if p.email.lower() == wanted), None)
+
 
 class PlanRetroInput(BaseModel):
     ritual_id: str

@@ -195,10 +195,10 @@ def _database() -> Iterator[None]:
 
 
 def _participant(plan: RetroPlan, claims: RetroLinkClaims) -> Contact:
-    for person in plan.participants:
-        if person.email.lower() == claims.email:
-            return person
-    raise Refusal(403, "This retro is not yours", "You are not one of its participants.")
+    person = plan.participant(claims.email)
+    if person is None:
+        raise Refusal(403, "This retro is not yours", "You are not one of its participants.")
+    return person
 
 
 def _number(prefix: str, text: str) -> int:
