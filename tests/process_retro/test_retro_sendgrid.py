@@ -6,7 +6,6 @@ instead of ending as a silent success."""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,16 +15,13 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.platform.ledger import SendLedger
-from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import RitualRunInput
 from opsrhythm.rituals.process_retro.commands import print_result
-from tests.databases import sqlite_url
-from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
+from tests.fake_sendgrid import FakeSendGrid
 from tests.process_retro.retro_fakes import Handle
 from tests.process_retro.test_retro_workflow_e2e import ANA, PARTICIPANTS, SECRET
 from tests.reliability.test_needs_attention import body_text, read_outbox
-from worker import build_worker
+from tests.sendgrid_runs import run_through_sendgrid
 from workflows.process_retro import ProcessRetroWorkflow
 
 REVOKED = "The provided authorization grant is invalid, expired, or revoked"
@@ -39,30 +35,12 @@ async def empty_retro(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Handle]:
-    url = sqlite_url(tmp_path / "opsrhythm.db")
-    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", url)
     monkeypatch.setenv("OPSRHYTHM_SECRET", SECRET)
-    monkeypatch.setenv("OPSRHYTHM_OUTBOX", str(tmp_path / "outbox"))
-    ledger = SendLedger.from_url(url)
-    task_queue = str(uuid.uuid4())
-    worker = build_worker(
-        env.client,
-        config,
-        task_queue=task_queue,
-        transport=SendGridTransport(DEFAULT_API_KEY, config.email, host=sendgrid.url),
-        ledger=ledger,
-        archive_dir=tmp_path / "archive",
-    )
-    try:
-        async with worker:
-            yield await env.client.start_workflow(
-                ProcessRetroWorkflow.run,
-                RitualRunInput(ritual_id="process-retro", period="2026-W49"),
-                id=f"process-retro-2026-W49-{uuid.uuid4().hex[:8]}",
-                task_queue=task_queue,
-            )
-    finally:
-        ledger.close()
+    run = RitualRunInput(ritual_id="process-retro", period="2026-W49")
+    async with run_through_sendgrid(
+        env, config, sendgrid, tmp_path, monkeypatch, ProcessRetroWorkflow.run, run
+    ) as handle:
+        yield handle
 
 
 async def test_a_rate_limited_retro_is_retried_and_each_email_sent_once(

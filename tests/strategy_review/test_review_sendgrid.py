@@ -6,7 +6,6 @@ rather than end as a silent success."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,16 +15,13 @@ from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
 from opsrhythm.config import OpsRhythmConfig
-from opsrhythm.platform.ledger import SendLedger
-from opsrhythm.platform.mail.sendgrid_transport import SendGridTransport
 from opsrhythm.platform.models import RitualRunInput
 from opsrhythm.rituals.strategy_review.models import CloseCollection
-from tests.databases import sqlite_url
-from tests.fake_sendgrid import DEFAULT_API_KEY, FakeSendGrid
+from tests.fake_sendgrid import FakeSendGrid
 from tests.reliability.test_needs_attention import body_text, read_outbox
+from tests.sendgrid_runs import run_through_sendgrid
 from tests.strategy_review.test_review_workflow_e2e import OWNERS
 from tests.strategy_review.workflow_fakes import Handle, stage
-from worker import build_worker
 from workflows.strategy_review import StrategyReviewWorkflow
 
 OWNER = "ana.silva@acme.example"
@@ -40,29 +36,11 @@ async def review(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Handle]:
-    url = sqlite_url(tmp_path / "opsrhythm.db")
-    monkeypatch.setenv("OPSRHYTHM_DATABASE_URL", url)
-    monkeypatch.setenv("OPSRHYTHM_OUTBOX", str(tmp_path / "outbox"))
-    ledger = SendLedger.from_url(url)
-    task_queue = str(uuid.uuid4())
-    worker = build_worker(
-        env.client,
-        config,
-        task_queue=task_queue,
-        transport=SendGridTransport(DEFAULT_API_KEY, config.email, host=sendgrid.url),
-        ledger=ledger,
-        archive_dir=tmp_path / "archive",
-    )
-    try:
-        async with worker:
-            yield await env.client.start_workflow(
-                StrategyReviewWorkflow.run,
-                RitualRunInput(ritual_id="quarterly-strategy-review", period="2026-Q4"),
-                id=f"quarterly-strategy-review-2026-Q4-{uuid.uuid4().hex[:8]}",
-                task_queue=task_queue,
-            )
-    finally:
-        ledger.close()
+    run = RitualRunInput(ritual_id="quarterly-strategy-review", period="2026-Q4")
+    async with run_through_sendgrid(
+        env, config, sendgrid, tmp_path, monkeypatch, StrategyReviewWorkflow.run, run
+    ) as handle:
+        yield handle
 
 
 async def test_a_rate_limited_kick_off_is_retried_and_sent_once(
